@@ -1,0 +1,114 @@
+// Every message that crosses a thread: envelopes and payloads as typebox schemas, validated on receipt.
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+export const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() });
+
+export const RequestEnvelope = Type.Object({
+  kind: Type.Literal('req'),
+  id: Type.String({ minLength: 1 }),
+  type: Type.String({ minLength: 1 }),
+  session: Type.Optional(Type.String()),
+  payload: Type.Unknown(),
+  sentAt: Type.Number(),
+});
+export const ResponseEnvelope = Type.Object({
+  kind: Type.Literal('res'),
+  id: Type.String({ minLength: 1 }),
+  ok: Type.Boolean(),
+  payload: Type.Optional(Type.Unknown()),
+  error: Type.Optional(ErrorBody),
+  sentAt: Type.Number(),
+});
+export const EventEnvelope = Type.Object({
+  kind: Type.Literal('event'),
+  type: Type.String({ minLength: 1 }),
+  session: Type.Optional(Type.String()),
+  payload: Type.Unknown(),
+  sentAt: Type.Number(),
+});
+export const Envelope = Type.Union([RequestEnvelope, ResponseEnvelope, EventEnvelope]);
+export type RequestEnvelope = Static<typeof RequestEnvelope>;
+export type ResponseEnvelope = Static<typeof ResponseEnvelope>;
+export type EventEnvelope = Static<typeof EventEnvelope>;
+export type Envelope = Static<typeof Envelope>;
+
+/** The task piscina hands a worker to start a long-lived actor (its port is moved with it). */
+export const ActorTask = Type.Object({
+  kind: Type.Literal('actor'),
+  name: Type.String({ minLength: 1 }),
+  /** file: URL of the module whose default export runs the actor. */
+  module: Type.String({ minLength: 1 }),
+  options: Type.Unknown(),
+  capacity: Type.Integer({ minimum: 1 }),
+  log: Type.Object({ level: Type.String(), secrets: Type.Array(Type.String()) }),
+  port: Type.Unknown(),
+});
+export type ActorTask = Static<typeof ActorTask>;
+
+// ---- Payloads of the core message types ----
+
+export const Empty = Type.Object({});
+
+export const ActorState = Type.Object({
+  state: Type.Union([Type.Literal('up'), Type.Literal('degraded'), Type.Literal('down')]),
+  detail: Type.Optional(Type.String()),
+  info: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+export type ActorState = Static<typeof ActorState>;
+
+export const Sender = Type.Object({ id: Type.String(), name: Type.Optional(Type.String()) });
+export type Sender = Static<typeof Sender>;
+
+/** A message a channel actor received from a user, handed to the main thread to persist and answer. */
+export const InboundMessage = Type.Object({
+  channel: Type.String({ minLength: 1 }),
+  /** Where the answer goes (chat id, channel id). */
+  to: Type.String({ minLength: 1 }),
+  session: Type.String({ minLength: 1 }),
+  sender: Sender,
+  text: Type.String(),
+  /** The channel's own id of the message, so a redelivery is not answered twice. */
+  externalId: Type.String({ minLength: 1 }),
+  /** A channel offset to store in the same transaction as the message (e.g. Telegram's update offset). */
+  offset: Type.Optional(Type.Object({ key: Type.String(), value: Type.Integer() })),
+  /** The channel message the answer should reply to, if any. */
+  replyTo: Type.Optional(Type.String()),
+});
+export type InboundMessage = Static<typeof InboundMessage>;
+export const InboundAccepted = Type.Object({ accepted: Type.Boolean(), duplicate: Type.Boolean(), seq: Type.Integer() });
+export type InboundAccepted = Static<typeof InboundAccepted>;
+
+/** Main → channel actor: send (or finish streaming) a text to a chat. */
+export const ChannelSend = Type.Object({
+  to: Type.String({ minLength: 1 }),
+  text: Type.String({ minLength: 1 }),
+  session: Type.Optional(Type.String()),
+  replyTo: Type.Optional(Type.String()),
+  /** Ties the final text to the preview message the stream events created. */
+  streamId: Type.Optional(Type.String()),
+});
+export type ChannelSend = Static<typeof ChannelSend>;
+export const ChannelSent = Type.Object({ messageIds: Type.Array(Type.String()) });
+export type ChannelSent = Static<typeof ChannelSent>;
+
+/** Main → channel actor (event): the answer so far, for progressive edits; `typing` before any text. */
+export const ChannelStream = Type.Object({
+  to: Type.String({ minLength: 1 }),
+  streamId: Type.String({ minLength: 1 }),
+  text: Type.String(),
+  replyTo: Type.Optional(Type.String()),
+});
+export type ChannelStream = Static<typeof ChannelStream>;
+
+/** Agent task → main (event): one streamed piece of the answer. */
+export const AgentDelta = Type.Object({ text: Type.String() });
+export type AgentDelta = Static<typeof AgentDelta>;
+
+export const CORE_TYPES = {
+  'actor.stop': Empty,
+  'actor.state': ActorState,
+  'channel.inbound': InboundMessage,
+  'channel.send': ChannelSend,
+  'channel.stream': ChannelStream,
+  'agent.delta': AgentDelta,
+} as const satisfies Record<string, TSchema>;
