@@ -101,7 +101,8 @@ export const ChannelStream = Type.Object({
 export type ChannelStream = Static<typeof ChannelStream>;
 
 /** Agent task → main (event): one streamed piece of the answer. */
-export const AgentDelta = Type.Object({ text: Type.String() });
+/** `reset`: drop what was streamed so far (a failed provider's partial answer before the fallback's). */
+export const AgentDelta = Type.Object({ text: Type.String(), reset: Type.Optional(Type.Boolean()) });
 export type AgentDelta = Static<typeof AgentDelta>;
 
 export const CORE_TYPES = {
@@ -112,3 +113,69 @@ export const CORE_TYPES = {
   'channel.stream': ChannelStream,
   'agent.delta': AgentDelta,
 } as const satisfies Record<string, TSchema>;
+
+// ---- Agent tasks (short piscina tasks, one per model call; deltas flow back over the moved port) ----
+
+export const ProviderIdSchema = Type.Union([Type.Literal('anthropic'), Type.Literal('openai'), Type.Literal('echo')]);
+
+export const ProviderSettings = Type.Object({
+  provider: ProviderIdSchema,
+  model: Type.String(),
+  api_key: Type.String(),
+  base_url: Type.String(),
+});
+export type ProviderSettings = Static<typeof ProviderSettings>;
+
+/** What an agent task needs to answer one user turn; history is read from the store by the worker. */
+export const AgentTask = Type.Object({
+  kind: Type.Literal('agent'),
+  session: Type.String({ minLength: 1 }),
+  /** The user turn to answer: history is every stored turn before it, plus it. */
+  seq: Type.Integer({ minimum: 0 }),
+  store: Type.Object({ dataDir: Type.String(), mapSizeMb: Type.Integer() }),
+  agent: Type.Object({
+    primary: ProviderSettings,
+    fallback: Type.Optional(ProviderSettings),
+    /** Providers the main thread knows to be unusable (auth failures): skipped. */
+    skip: Type.Array(ProviderIdSchema),
+    max_tokens: Type.Integer({ minimum: 1 }),
+    system_prompt: Type.String(),
+    timeout_ms: Type.Integer({ minimum: 1 }),
+    max_retries: Type.Integer({ minimum: 0 }),
+    history_tokens: Type.Integer({ minimum: 0 }),
+  }),
+  log: Type.Object({ level: Type.String(), secrets: Type.Array(Type.String()) }),
+  port: Type.Unknown(),
+});
+export type AgentTask = Static<typeof AgentTask>;
+
+export const AttemptOutcome = Type.Union(['ok', 'rate_limited', 'overloaded', 'server', 'network', 'timeout', 'auth', 'context_too_long', 'bad_request']
+  .map((o) => Type.Literal(o)));
+export const AgentAttempt = Type.Object({
+  provider: ProviderIdSchema,
+  model: Type.String(),
+  outcome: AttemptOutcome,
+  status: Type.Optional(Type.Integer()),
+  requestId: Type.Optional(Type.String()),
+  ms: Type.Number(),
+});
+export type AgentAttempt = Static<typeof AgentAttempt>;
+
+export const AgentResult = Type.Union([
+  Type.Object({
+    ok: Type.Literal(true),
+    text: Type.String(),
+    usage: Type.Object({ input: Type.Integer(), output: Type.Integer() }),
+    provider: ProviderIdSchema,
+    model: Type.String(),
+    stopReason: Type.String(),
+    attempts: Type.Array(AgentAttempt),
+  }),
+  Type.Object({
+    ok: Type.Literal(false),
+    /** Short text for the user: no internals, no stack traces. */
+    apology: Type.String(),
+    attempts: Type.Array(AgentAttempt),
+  }),
+]);
+export type AgentResult = Static<typeof AgentResult>;
