@@ -16,6 +16,7 @@ export const ERROR_STATUS = {
   internal: 500,
   provider_unavailable: 502,
   busy: 503,
+  storage_full: 507,
   not_ready: 503,
   overloaded: 503,
   timeout: 504,

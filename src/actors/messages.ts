@@ -1,5 +1,6 @@
 // Every message that crosses a thread: envelopes and payloads as typebox schemas, validated on receipt.
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
+import { Usage } from '../store/records.js';
 
 export const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() });
 
@@ -105,14 +106,35 @@ export type ChannelStream = Static<typeof ChannelStream>;
 export const AgentDelta = Type.Object({ text: Type.String(), reset: Type.Optional(Type.Boolean()) });
 export type AgentDelta = Static<typeof AgentDelta>;
 
-export const CORE_TYPES = {
-  'actor.stop': Empty,
-  'actor.state': ActorState,
-  'channel.inbound': InboundMessage,
-  'channel.send': ChannelSend,
-  'channel.stream': ChannelStream,
-  'agent.delta': AgentDelta,
-} as const satisfies Record<string, TSchema>;
+// ---- Store writes (main → persistence actor) ----
+
+export const StoreOp = Type.Union([
+  /** A user turn: deduplicated by channel+externalId, stored with its offset, marked pending. */
+  Type.Object({ op: Type.Literal('user'), message: InboundMessage, ts: Type.Number() }),
+  /** The answer to a pending user turn, with the usage it cost. */
+  Type.Object({
+    op: Type.Literal('answer'), session: Type.String(), replyTo: Type.Integer(), text: Type.String(), ts: Type.Number(),
+    usage: Usage, provider: Type.String(), model: Type.String(),
+  }),
+  /** The answer reached the user (or the turn was given up on): no longer pending. */
+  Type.Object({ op: Type.Literal('delivered'), session: Type.String(), seq: Type.Integer() }),
+  Type.Object({ op: Type.Literal('reset'), session: Type.String() }),
+  Type.Object({ op: Type.Literal('trim'), session: Type.String(), keep: Type.Integer({ minimum: 0 }) }),
+  Type.Object({ op: Type.Literal('offset'), key: Type.String(), value: Type.Integer() }),
+  Type.Object({
+    op: Type.Literal('pairing.create'), channel: Type.String(), code: Type.String(), userId: Type.String(),
+    username: Type.Optional(Type.String()), expiresAt: Type.Number(),
+  }),
+  Type.Object({ op: Type.Literal('pairing.approve'), channel: Type.String(), code: Type.String(), now: Type.Number() }),
+  Type.Object({ op: Type.Literal('allow.add'), channel: Type.String(), userId: Type.String(), via: Type.String(), ts: Type.Number() }),
+]);
+export type StoreOp = Static<typeof StoreOp>;
+
+export const StoreWrite = Type.Object({ ops: Type.Array(StoreOp, { minItems: 1, maxItems: 1000 }) });
+export type StoreWrite = Static<typeof StoreWrite>;
+
+/** Per-op results, in order: user → {seq, duplicate}; answer → {seq}; pairing.approve → {userId} or null; others → null. */
+export type StoreOpResult = { seq: number; duplicate?: boolean } | { userId: string; username?: string } | null;
 
 // ---- Agent tasks (short piscina tasks, one per model call; deltas flow back over the moved port) ----
 

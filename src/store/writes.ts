@@ -1,6 +1,6 @@
 // Applies store operations in one LMDB transaction; only the persistence actor calls this.
 import type { StoreDbs } from './lmdb.js';
-import type { StoreOp, StoreOpResult } from './ops.js';
+import type { StoreOp, StoreOpResult } from '../actors/messages.js';
 import { MAX_SEQ, type SessionRecord, type Usage, sessionChannel, utcDay } from './records.js';
 
 function addUsage(dbs: StoreDbs, key: string[], usage: Usage): void {
