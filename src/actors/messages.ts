@@ -201,3 +201,16 @@ export const AgentResult = Type.Union([
   }),
 ]);
 export type AgentResult = Static<typeof AgentResult>;
+
+// ---- Channel actor → main: session commands (/new, /status) ----
+
+export const SessionRef = Type.Object({ session: Type.String({ minLength: 1 }) });
+export type SessionRef = Static<typeof SessionRef>;
+export const SessionInfo = Type.Object({
+  provider: Type.String(),
+  model: Type.String(),
+  turns: Type.Integer(),
+  usage: Usage,
+  usageToday: Usage,
+});
+export type SessionInfo = Static<typeof SessionInfo>;

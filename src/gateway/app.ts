@@ -18,8 +18,8 @@ export interface GatewayOptions {
   routes: Route[];
   guards?: RequestGuard[];
   observe?: RequestObserver;
-  /** The /ws behaviour; its `close` hook is the WebSocket module's business. */
-  ws?: WebSocketBehavior<unknown>;
+  /** Told the address of each request with a missing or wrong token (auth lockouts). */
+  onAuthFailure?: (remote: string) => void;
 }
 
 export class Gateway {
@@ -38,8 +38,16 @@ export class Gateway {
       ? uws.SSLApp({ cert_file_name: tls.cert_file, key_file_name: tls.key_file })
       : uws.App();
     for (const route of opts.routes) this.router.add(route);
-    if (opts.ws) this.app.ws('/ws', opts.ws);
-    this.app.any('/*', (res, req) => this.dispatch(new HttpExchange(res, req)));
+  }
+
+  /** Registers the WebSocket endpoint; call before listen(). */
+  websocket<T>(pattern: string, behavior: WebSocketBehavior<T>): void {
+    this.app.ws(pattern, behavior);
+  }
+
+  /** Registers more HTTP routes; call before listen(). */
+  addRoutes(routes: Route[]): void {
+    for (const route of routes) this.router.add(route);
   }
 
   get uwsApp(): TemplatedApp {
@@ -52,10 +60,11 @@ export class Gateway {
     if (match === 'method_not_allowed') return this.finish(ex, '(unmatched)', new AppError('method_not_allowed', `${ex.method} is not supported on ${ex.path}`));
     const { route, params } = match;
     try {
+      for (const guard of this.opts.guards ?? []) guard(ex, route);
       if (route.auth && !isAuthorized(ex.headers.authorization, this.opts.config.server.auth_token)) {
+        this.opts.onAuthFailure?.(ex.remote);
         throw new AppError('unauthorized', 'missing or wrong bearer token (expected header Authorization: Bearer <server.auth_token>)');
       }
-      for (const guard of this.opts.guards ?? []) guard(ex, route);
     } catch (err) {
       return this.finish(ex, route.pattern, toAppError(err));
     }
@@ -78,6 +87,8 @@ export class Gateway {
   }
 
   async listen(): Promise<number> {
+    // The catch-all goes last so that the WebSocket route registered before it wins the upgrade.
+    this.app.any('/*', (res, req) => this.dispatch(new HttpExchange(res, req)));
     const { host, port } = this.opts.config.server;
     const { uws } = loadUws();
     await new Promise<void>((resolve, reject) => {
