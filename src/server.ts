@@ -27,22 +27,6 @@ export interface RunningServer {
 
 const PERSISTENCE_MODULE = new URL('./store/persistence-actor.js', import.meta.url).href;
 
-/** Resolves once the actor reports up; rejects with its state after `ms`. */
-function whenUp(ref: ActorRef, ms: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const poll = setInterval(() => {
-      if (ref.state === 'up') {
-        clearInterval(poll);
-        resolve();
-      } else if (ref.state === 'failed' || Date.now() - started > ms) {
-        clearInterval(poll);
-        reject(new Error(`${ref.name} did not start: ${ref.state}${ref.detail ? ` (${ref.detail})` : ''}`));
-      }
-    }, 5);
-  });
-}
-
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const startedAt = Date.now();
   const log = { level: config.log.level, secrets: secretValues(config) };
@@ -63,8 +47,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     name: 'store', module: PERSISTENCE_MODULE, capacity: 4096,
     options: { dataDir: config.storage.data_dir, mapSizeMb: config.storage.map_size_mb },
   });
-  await whenUp(persistence, 10_000);
-
   const store = new StoreClient(new StoreReader(dbs), persistence);
   const agent = new AgentDispatcher(pool, config, log);
   const channels = new Map<string, ActorRef>();
@@ -96,11 +78,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     isLockedOut: (remote) => limiter.authFailures.over(remote),
   }));
 
-  const resumed = router.resumePending();
-  if (resumed > 0) logger.info({ count: resumed }, 'answering messages accepted before the last stop');
+  // Listen first so /health answers at once; /ready says 503 until the actors are up.
   const port = await gateway.listen();
   const scheme = config.server.tls.cert_file ? 'https' : 'http';
   logger.info({ url: `${scheme}://${config.server.host}:${port}`, uws: gateway.uwsBuild, node: process.version, startup_ms: Date.now() - startedAt }, 'gateway listening');
+  persistence.whenUp(30_000).then(() => {
+    logger.info({ startup_ms: Date.now() - startedAt }, 'gateway ready');
+    const resumed = router.resumePending();
+    if (resumed > 0) logger.info({ count: resumed }, 'answering messages accepted before the last stop');
+  }, (err: unknown) => logger.error({ err }, 'the store did not start; messages cannot be accepted'));
 
   return {
     port,

@@ -47,10 +47,40 @@ export class ActorRef {
     return this.spec.name;
   }
 
-  request(type: string, payload: unknown, opts?: { timeoutMs?: number; session?: string }): Promise<unknown> {
-    if (!this.mailbox || this.state === 'failed' || this.state === 'stopped') {
-      return Promise.reject(new AppError('busy', `${this.name} is ${this.state}`));
-    }
+  private readonly waiters = new Set<() => void>();
+
+  get isUp(): boolean {
+    return this.state === 'up' || this.state === 'degraded';
+  }
+
+  /** Called by the supervisor on every state change. */
+  changed(): void {
+    for (const wake of this.waiters) wake();
+  }
+
+  /** Resolves once the actor is up; rejects with `busy` if it fails, stops, or `timeoutMs` passes. */
+  whenUp(timeoutMs: number): Promise<void> {
+    if (this.isUp) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = (err?: AppError): void => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        if (err) reject(err);
+        else resolve();
+      };
+      const check = (): void => {
+        if (this.isUp) done();
+        else if (this.state === 'failed' || this.state === 'stopped') done(new AppError('busy', `${this.name} is ${this.state}`));
+      };
+      const timer = setTimeout(() => done(new AppError('busy', `${this.name} is ${this.state}${this.detail ? ` (${this.detail})` : ''}`)), timeoutMs);
+      this.waiters.add(check);
+    });
+  }
+
+  /** Sends a request, waiting (bounded) for the actor to be up first, e.g. while it restarts. */
+  async request(type: string, payload: unknown, opts: { timeoutMs?: number; session?: string } = {}): Promise<unknown> {
+    if (!this.isUp || !this.mailbox) await this.whenUp(Math.min(opts.timeoutMs ?? 10_000, 10_000));
+    if (!this.mailbox) throw new AppError('busy', `${this.name} is ${this.state}`);
     return this.mailbox.request(type, payload, opts);
   }
 
@@ -100,6 +130,7 @@ export class Supervisor {
   private setState(ref: ActorRef, state: ActorLifecycle, detail?: string): void {
     ref.state = state;
     ref.detail = detail;
+    ref.changed();
     this.events.onState?.(ref);
   }
 
@@ -163,8 +194,8 @@ export class Supervisor {
     this.stopping = true;
     const waits = this.all().map(async (ref) => {
       clearTimeout(ref.timer);
-      if (!ref.mailbox || ref.state === 'failed' || ref.state === 'stopped') return;
-      await ref.request('actor.stop', {}, { timeoutMs }).catch(() => undefined);
+      if (!ref.mailbox || !ref.isUp) return;
+      await ref.mailbox.request('actor.stop', {}, { timeoutMs }).catch(() => undefined);
       await Promise.race([ref.task, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
     });
     await Promise.all(waits);

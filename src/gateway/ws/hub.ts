@@ -33,7 +33,8 @@ export class EventHub implements EventSink {
 
   /** Publishes one event to one topic; the frame names the topic and carries that topic's next seq. */
   publish(topic: string, event: string, data: unknown): void {
-    if (this.app.numSubscribers(topic) === 0) return;
+    // numSubscribers segfaults (trufflesuite build) before the app listens; no sockets also means no subscribers.
+    if (this.sockets.size === 0 || this.app.numSubscribers(topic) === 0) return;
     const seq = (this.seqs.get(topic) ?? 0) + 1;
     this.seqs.set(topic, seq);
     this.app.publish(topic, `{"type":"event","event":${JSON.stringify(event)},"topic":${JSON.stringify(topic)},"seq":${seq},"data":${JSON.stringify(data)}}`);
