@@ -18,6 +18,8 @@ import { StoreReader } from './store/store.js';
 import { StoreClient } from './store/client.js';
 import { AgentDispatcher } from './agent/dispatcher.js';
 import { budgetGuard, gatewayBudget } from './agent/budget-guard.js';
+import { channelSpecs } from './channels/registry.js';
+import { wireChannel } from './channels/channel.js';
 import { VERSION } from './version.js';
 
 export interface RunningServer {
@@ -53,6 +55,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const memory = new MemoryGuard(config.server.max_rss_mb, (over, rssMb) =>
     logger.warn({ rssMb, limitMb: config.server.max_rss_mb }, over ? 'memory above server.max_rss_mb: shedding new work' : 'memory back under server.max_rss_mb'));
   const router = new Router({ store, agent, events: hub, budget: budgetGuard(config, store.read), channels, logger });
+  for (const spec of channelSpecs(config)) {
+    channels.set(spec.name, supervisor.start({ ...spec, wire: (mailbox) => wireChannel(mailbox, router, store, config) }));
+  }
 
   const parts = (): PartState[] => [{ name: 'gateway', state: 'up' }, ...supervisor.parts(), agent.part()];
   const status = (): Record<string, unknown> => ({
