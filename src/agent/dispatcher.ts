@@ -6,6 +6,7 @@ import type { PartState } from '../gateway/http/health.js';
 import type { AgentRunner } from '../actors/router.js';
 import { AgentDelta, type AgentResult, type AgentTask, type ProviderSettings } from '../actors/messages.js';
 import { Mailbox } from '../actors/mailbox.js';
+import { ConcurrencyLimiter } from './limiter.js';
 
 /** How long a provider that refused our key is skipped before it is tried again. */
 const AUTH_COOLDOWN_MS = 5 * 60_000;
@@ -17,10 +18,12 @@ export class AgentDispatcher implements AgentRunner {
   private readonly primary: ProviderSettings;
   private readonly fallback: ProviderSettings | undefined;
   private readonly base: Omit<AgentTask, 'session' | 'seq' | 'port' | 'agent'> & { agent: Omit<AgentTask['agent'], 'skip'> };
-  readonly latencies: number[] = [];
+  /** Bounds calls in flight (agent.max_concurrency); a fallback runs inside the primary's slot. */
+  readonly limiter: ConcurrencyLimiter;
 
   constructor(private readonly pool: Piscina, config: Config, log: AgentTask['log'], private readonly onFinished?: (result: AgentResult, ms: number) => void) {
     const a = config.agent;
+    this.limiter = new ConcurrencyLimiter(a.max_concurrency, a.max_concurrency * 32);
     this.primary = { provider: a.provider as ProviderId, model: a.model, api_key: a.api_key, base_url: a.base_url };
     this.fallback = a.fallback.provider === ''
       ? undefined
@@ -49,7 +52,7 @@ export class AgentDispatcher implements AgentRunner {
     const task: AgentTask = { ...this.base, agent: { ...this.base.agent, skip: this.skipped() }, session, seq, port: port2 };
     const started = Date.now();
     try {
-      const result = await this.pool.run(task, { transferList: [port2] }) as AgentResult;
+      const result = await this.limiter.run(() => this.pool.run(task, { transferList: [port2] }) as Promise<AgentResult>);
       this.record(result);
       this.onFinished?.(result, Date.now() - started);
       return result;

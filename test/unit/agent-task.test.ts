@@ -9,7 +9,7 @@ import { closeAgentStores, runAgentTask } from '../../src/agent/task.js';
 import type { AgentResult, AgentTask, EventEnvelope, ProviderSettings } from '../../src/actors/messages.js';
 import { AppError } from '../../src/errors.js';
 import { openDbs, type StoreDbs } from '../../src/store/lmdb.js';
-import type { StoreOp } from '../../src/store/ops.js';
+import type { StoreOp } from '../../src/actors/messages.js';
 import { applyOps } from '../../src/store/writes.js';
 import { startFakeAnthropic } from '../fakes/anthropic.js';
 import type { FakeModelServer } from '../fakes/model-fake-core.js';
