@@ -1,0 +1,216 @@
+// Every message that crosses a thread: envelopes and payloads as typebox schemas, validated on receipt.
+import { Type, type Static } from '@sinclair/typebox';
+import { Usage } from '../store/records.js';
+
+export const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() });
+
+export const RequestEnvelope = Type.Object({
+  kind: Type.Literal('req'),
+  id: Type.String({ minLength: 1 }),
+  type: Type.String({ minLength: 1 }),
+  session: Type.Optional(Type.String()),
+  payload: Type.Unknown(),
+  sentAt: Type.Number(),
+});
+export const ResponseEnvelope = Type.Object({
+  kind: Type.Literal('res'),
+  id: Type.String({ minLength: 1 }),
+  ok: Type.Boolean(),
+  payload: Type.Optional(Type.Unknown()),
+  error: Type.Optional(ErrorBody),
+  sentAt: Type.Number(),
+});
+export const EventEnvelope = Type.Object({
+  kind: Type.Literal('event'),
+  type: Type.String({ minLength: 1 }),
+  session: Type.Optional(Type.String()),
+  payload: Type.Unknown(),
+  sentAt: Type.Number(),
+});
+export const Envelope = Type.Union([RequestEnvelope, ResponseEnvelope, EventEnvelope]);
+export type RequestEnvelope = Static<typeof RequestEnvelope>;
+export type ResponseEnvelope = Static<typeof ResponseEnvelope>;
+export type EventEnvelope = Static<typeof EventEnvelope>;
+export type Envelope = Static<typeof Envelope>;
+
+/** The task piscina hands a worker to start a long-lived actor (its port is moved with it). */
+export const ActorTask = Type.Object({
+  kind: Type.Literal('actor'),
+  name: Type.String({ minLength: 1 }),
+  /** file: URL of the module whose default export runs the actor. */
+  module: Type.String({ minLength: 1 }),
+  options: Type.Unknown(),
+  capacity: Type.Integer({ minimum: 1 }),
+  log: Type.Object({ level: Type.String(), secrets: Type.Array(Type.String()) }),
+  port: Type.Unknown(),
+});
+export type ActorTask = Static<typeof ActorTask>;
+
+// ---- Payloads of the core message types ----
+
+export const Empty = Type.Object({});
+
+export const ActorState = Type.Object({
+  state: Type.Union([Type.Literal('up'), Type.Literal('degraded'), Type.Literal('down')]),
+  detail: Type.Optional(Type.String()),
+  info: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+export type ActorState = Static<typeof ActorState>;
+
+export const Sender = Type.Object({ id: Type.String(), name: Type.Optional(Type.String()) });
+export type Sender = Static<typeof Sender>;
+
+/** A message a channel actor received from a user, handed to the main thread to persist and answer. */
+export const InboundMessage = Type.Object({
+  channel: Type.String({ minLength: 1 }),
+  /** Where the answer goes (chat id, channel id). */
+  to: Type.String({ minLength: 1 }),
+  session: Type.String({ minLength: 1 }),
+  sender: Sender,
+  text: Type.String(),
+  /** The channel's own id of the message, so a redelivery is not answered twice. */
+  externalId: Type.String({ minLength: 1 }),
+  /** A channel offset to store in the same transaction as the message (e.g. Telegram's update offset). */
+  offset: Type.Optional(Type.Object({ key: Type.String(), value: Type.Integer() })),
+  /** The channel message the answer should reply to, if any. */
+  replyTo: Type.Optional(Type.String()),
+});
+export type InboundMessage = Static<typeof InboundMessage>;
+export const InboundAccepted = Type.Object({ accepted: Type.Boolean(), duplicate: Type.Boolean(), seq: Type.Integer() });
+export type InboundAccepted = Static<typeof InboundAccepted>;
+
+/** Main → channel actor: send (or finish streaming) a text to a chat. */
+export const ChannelSend = Type.Object({
+  to: Type.String({ minLength: 1 }),
+  text: Type.String({ minLength: 1 }),
+  session: Type.Optional(Type.String()),
+  replyTo: Type.Optional(Type.String()),
+  /** Ties the final text to the preview message the stream events created. */
+  streamId: Type.Optional(Type.String()),
+});
+export type ChannelSend = Static<typeof ChannelSend>;
+export const ChannelSent = Type.Object({ messageIds: Type.Array(Type.String()) });
+export type ChannelSent = Static<typeof ChannelSent>;
+
+/** Main → channel actor (event): the answer so far, for progressive edits; `typing` before any text. */
+export const ChannelStream = Type.Object({
+  to: Type.String({ minLength: 1 }),
+  streamId: Type.String({ minLength: 1 }),
+  text: Type.String(),
+  replyTo: Type.Optional(Type.String()),
+});
+export type ChannelStream = Static<typeof ChannelStream>;
+
+/** Agent task → main (event): one streamed piece of the answer. */
+/** `reset`: drop what was streamed so far (a failed provider's partial answer before the fallback's). */
+export const AgentDelta = Type.Object({ text: Type.String(), reset: Type.Optional(Type.Boolean()) });
+export type AgentDelta = Static<typeof AgentDelta>;
+
+// ---- Store writes (main → persistence actor) ----
+
+export const StoreOp = Type.Union([
+  /** A user turn: deduplicated by channel+externalId, stored with its offset, marked pending. */
+  Type.Object({ op: Type.Literal('user'), message: InboundMessage, ts: Type.Number() }),
+  /** The answer to a pending user turn, with the usage it cost. */
+  Type.Object({
+    op: Type.Literal('answer'), session: Type.String(), replyTo: Type.Integer(), text: Type.String(), ts: Type.Number(),
+    usage: Usage, provider: Type.String(), model: Type.String(),
+  }),
+  /** The answer reached the user (or the turn was given up on): no longer pending. */
+  Type.Object({ op: Type.Literal('delivered'), session: Type.String(), seq: Type.Integer() }),
+  Type.Object({ op: Type.Literal('reset'), session: Type.String() }),
+  Type.Object({ op: Type.Literal('trim'), session: Type.String(), keep: Type.Integer({ minimum: 0 }) }),
+  Type.Object({ op: Type.Literal('offset'), key: Type.String(), value: Type.Integer() }),
+  Type.Object({
+    op: Type.Literal('pairing.create'), channel: Type.String(), code: Type.String(), userId: Type.String(),
+    username: Type.Optional(Type.String()), expiresAt: Type.Number(),
+  }),
+  Type.Object({ op: Type.Literal('pairing.approve'), channel: Type.String(), code: Type.String(), now: Type.Number() }),
+  Type.Object({ op: Type.Literal('allow.add'), channel: Type.String(), userId: Type.String(), via: Type.String(), ts: Type.Number() }),
+]);
+export type StoreOp = Static<typeof StoreOp>;
+
+export const StoreWrite = Type.Object({ ops: Type.Array(StoreOp, { minItems: 1, maxItems: 1000 }) });
+export type StoreWrite = Static<typeof StoreWrite>;
+
+/** Per-op results, in order: user → {seq, duplicate}; answer → {seq}; pairing.approve → {userId} or null; others → null. */
+export type StoreOpResult = { seq: number; duplicate?: boolean } | { userId: string; username?: string } | null;
+
+// ---- Agent tasks (short piscina tasks, one per model call; deltas flow back over the moved port) ----
+
+export const ProviderIdSchema = Type.Union([Type.Literal('anthropic'), Type.Literal('openai'), Type.Literal('echo')]);
+
+export const ProviderSettings = Type.Object({
+  provider: ProviderIdSchema,
+  model: Type.String(),
+  api_key: Type.String(),
+  base_url: Type.String(),
+});
+export type ProviderSettings = Static<typeof ProviderSettings>;
+
+/** What an agent task needs to answer one user turn; history is read from the store by the worker. */
+export const AgentTask = Type.Object({
+  kind: Type.Literal('agent'),
+  session: Type.String({ minLength: 1 }),
+  /** The user turn to answer: history is every stored turn before it, plus it. */
+  seq: Type.Integer({ minimum: 0 }),
+  store: Type.Object({ dataDir: Type.String(), mapSizeMb: Type.Integer() }),
+  agent: Type.Object({
+    primary: ProviderSettings,
+    fallback: Type.Optional(ProviderSettings),
+    /** Providers the main thread knows to be unusable (auth failures): skipped. */
+    skip: Type.Array(ProviderIdSchema),
+    max_tokens: Type.Integer({ minimum: 1 }),
+    system_prompt: Type.String(),
+    timeout_ms: Type.Integer({ minimum: 1 }),
+    max_retries: Type.Integer({ minimum: 0 }),
+    history_tokens: Type.Integer({ minimum: 0 }),
+  }),
+  log: Type.Object({ level: Type.String(), secrets: Type.Array(Type.String()) }),
+  port: Type.Unknown(),
+});
+export type AgentTask = Static<typeof AgentTask>;
+
+export const AttemptOutcome = Type.Union(['ok', 'rate_limited', 'overloaded', 'server', 'network', 'timeout', 'auth', 'context_too_long', 'bad_request']
+  .map((o) => Type.Literal(o)));
+export const AgentAttempt = Type.Object({
+  provider: ProviderIdSchema,
+  model: Type.String(),
+  outcome: AttemptOutcome,
+  status: Type.Optional(Type.Integer()),
+  requestId: Type.Optional(Type.String()),
+  ms: Type.Number(),
+});
+export type AgentAttempt = Static<typeof AgentAttempt>;
+
+export const AgentResult = Type.Union([
+  Type.Object({
+    ok: Type.Literal(true),
+    text: Type.String(),
+    usage: Type.Object({ input: Type.Integer(), output: Type.Integer() }),
+    provider: ProviderIdSchema,
+    model: Type.String(),
+    stopReason: Type.String(),
+    attempts: Type.Array(AgentAttempt),
+  }),
+  Type.Object({
+    ok: Type.Literal(false),
+    /** Short text for the user: no internals, no stack traces. */
+    apology: Type.String(),
+    attempts: Type.Array(AgentAttempt),
+  }),
+]);
+export type AgentResult = Static<typeof AgentResult>;
+
+// ---- Channel actor → main: session commands (/new, /status) ----
+
+export const SessionRef = Type.Object({ session: Type.String({ minLength: 1 }) });
+export type SessionRef = Static<typeof SessionRef>;
+export const SessionInfo = Type.Object({
+  provider: Type.String(),
+  model: Type.String(),
+  turns: Type.Integer(),
+  usage: Usage,
+  usageToday: Usage,
+});
+export type SessionInfo = Static<typeof SessionInfo>;

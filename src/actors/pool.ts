@@ -1,0 +1,28 @@
+// The piscina pool that hosts actors and agent tasks, configured for long-lived tasks.
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import type { Logger } from '../log/logger.js';
+
+export const WORKER_HOST_URL = new URL('../../workers/host.js', import.meta.url).href;
+
+export function poolSize(threads: number): number {
+  return threads > 0 ? threads : Math.max(1, availableParallelism());
+}
+
+export function createPool(threads: number, logger: Logger): Piscina {
+  const size = poolSize(threads);
+  const pool = new Piscina({
+    filename: WORKER_HOST_URL,
+    minThreads: size,
+    maxThreads: size,
+    // Actors are tasks that never end: without this each would pin a whole worker.
+    concurrentTasksPerWorker: 256,
+    // 'sync' parks idle workers in Atomics.wait, freezing the timers and ports actors rely on.
+    atomics: 'disabled',
+    idleTimeout: Infinity,
+    maxQueue: 4096,
+  });
+  // With atomics disabled a worker's uncaught error surfaces here; without a listener it would kill the process.
+  pool.on('error', (err: unknown) => logger.error({ err }, 'worker thread failed'));
+  return pool;
+}

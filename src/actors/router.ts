@@ -1,0 +1,160 @@
+// The message flow on the main thread: persist → publish → agent → persist answer → deliver → publish.
+import type { Logger } from '../log/logger.js';
+import type { AgentResult, InboundMessage, Sender } from './messages.js';
+import type { StoreClient } from '../store/client.js';
+import type { ActorRef } from './supervisor.js';
+import type { Usage } from '../store/records.js';
+import { AppError } from '../errors.js';
+import { KeyedQueue } from './session-queue.js';
+
+/** A `message` event as WebSocket subscribers see it. */
+export interface MessageEvent {
+  id: string;
+  direction: 'in' | 'out';
+  channel: string;
+  session: string;
+  sender: Sender;
+  text: string;
+  ts: number;
+}
+
+export interface EventSink {
+  message(event: MessageEvent): void;
+  delta(session: string, text: string, reset: boolean): void;
+}
+
+export interface AgentRunner {
+  run(session: string, seq: number, onDelta: (text: string, reset: boolean) => void): Promise<AgentResult>;
+}
+
+/** Whether a session may spend more tokens today; the reply to send when not. */
+export type BudgetCheck = (session: string) => { ok: true } | { ok: false; reply: string };
+
+export interface TurnReply { session: string; seq: number; text: string; usage: Usage; ok: boolean }
+
+export interface RouterDeps {
+  store: StoreClient;
+  agent: AgentRunner;
+  events: EventSink;
+  budget: BudgetCheck;
+  channels: ReadonlyMap<string, ActorRef>;
+  logger: Logger;
+  maxQueuedPerSession?: number;
+}
+
+const NO_USAGE: Usage = { input: 0, output: 0 };
+const ASSISTANT: Sender = { id: 'assistant', name: 'assistant' };
+
+export class Router {
+  private readonly queue: KeyedQueue;
+  private readonly streams = new Map<string, number>();
+
+  constructor(private readonly deps: RouterDeps) {
+    this.queue = new KeyedQueue(deps.maxQueuedPerSession ?? 256);
+  }
+
+  /** Persists an inbound message (acknowledged = on disk) and queues its answer; duplicates are not answered again. */
+  async accept(msg: InboundMessage): Promise<{ seq: number; duplicate: boolean; answer: Promise<TurnReply> | undefined }> {
+    const ts = Date.now();
+    const { seq, duplicate } = await this.deps.store.appendUser(msg, ts);
+    if (duplicate) return { seq, duplicate, answer: undefined };
+    this.deps.events.message({ id: `${msg.session}#${seq}`, direction: 'in', channel: msg.channel, session: msg.session, sender: msg.sender, text: msg.text, ts });
+    const answer = this.queue.run(msg.session, () => this.answer(msg.session, seq, msg.channel, msg.to, msg.replyTo));
+    answer.catch((err: unknown) => this.deps.logger.error({ err, session: msg.session, seq }, 'answering failed'));
+    return { seq, duplicate, answer };
+  }
+
+  /** A chat turn from the API (WebSocket or HTTP): resolves with the answer. */
+  async chat(session: string, text: string, sender: Sender, channel: 'ws' | 'http', onDelta?: (text: string) => void): Promise<TurnReply> {
+    const externalId = `${channel}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+    if (onDelta) this.watchDeltas(session, onDelta);
+    try {
+      const { answer } = await this.accept({ channel, to: session, session, sender, text, externalId });
+      if (!answer) throw new AppError('internal', 'message was not accepted');
+      return await answer;
+    } finally {
+      if (onDelta) this.unwatchDeltas(session, onDelta);
+    }
+  }
+
+  private readonly deltaWatchers = new Map<string, Set<(text: string) => void>>();
+
+  private watchDeltas(session: string, fn: (text: string) => void): void {
+    const set = this.deltaWatchers.get(session) ?? new Set();
+    set.add(fn);
+    this.deltaWatchers.set(session, set);
+  }
+
+  private unwatchDeltas(session: string, fn: (text: string) => void): void {
+    const set = this.deltaWatchers.get(session);
+    set?.delete(fn);
+    if (set?.size === 0) this.deltaWatchers.delete(session);
+  }
+
+  /** Answers every turn accepted before a restart but not delivered; stored answers are re-sent, not recomputed. */
+  resumePending(): number {
+    const pending = this.deps.store.read.pending();
+    for (const p of pending) {
+      const job = p.answerSeq !== undefined
+        ? () => this.deliverStored(p.session, p.seq, p.answerSeq as number, p.channel, p.to, p.replyTo)
+        : () => this.answer(p.session, p.seq, p.channel, p.to, p.replyTo);
+      this.queue.run(p.session, job).catch((err: unknown) => this.deps.logger.error({ err, session: p.session }, 'resuming a pending turn failed'));
+    }
+    return pending.length;
+  }
+
+  drain(timeoutMs: number): Promise<void> {
+    return this.queue.drain(timeoutMs);
+  }
+
+  private async answer(session: string, seq: number, channel: string, to: string, replyTo?: string): Promise<TurnReply> {
+    const { store, events } = this.deps;
+    const budget = this.deps.budget(session);
+    let reply: TurnReply;
+    if (!budget.ok) {
+      reply = { session, seq, text: budget.reply, usage: NO_USAGE, ok: false };
+    } else {
+      const streamId = `${session}#${seq}`;
+      let streamed = '';
+      const result = await this.deps.agent.run(session, seq, (text, reset) => {
+        streamed = reset ? text : streamed + text;
+        events.delta(session, text, reset);
+        for (const w of this.deltaWatchers.get(session) ?? []) w(text);
+        this.streamToChannel(channel, to, streamId, streamed, replyTo);
+      });
+      if (result.ok) {
+        await store.appendAnswer({ session, replyTo: seq, text: result.text, usage: result.usage, provider: result.provider, model: result.model });
+        reply = { session, seq, text: result.text, usage: result.usage, ok: true };
+      } else {
+        reply = { session, seq, text: result.apology, usage: NO_USAGE, ok: false };
+      }
+    }
+    await this.deliver(channel, to, reply.text, `${session}#${seq}`, replyTo);
+    await store.delivered(session, seq);
+    events.message({ id: `${session}#${seq}.out`, direction: 'out', channel, session, sender: ASSISTANT, text: reply.text, ts: Date.now() });
+    return reply;
+  }
+
+  private async deliverStored(session: string, seq: number, answerSeq: number, channel: string, to: string, replyTo?: string): Promise<TurnReply> {
+    const turn = this.deps.store.read.turn(session, answerSeq);
+    if (!turn) return this.answer(session, seq, channel, to, replyTo);
+    await this.deliver(channel, to, turn.text, `${session}#${seq}`, replyTo);
+    await this.deps.store.delivered(session, seq);
+    return { session, seq, text: turn.text, usage: turn.usage ?? NO_USAGE, ok: true };
+  }
+
+  /** Progressive preview for channels that edit a message as the answer grows (throttled by the channel). */
+  private streamToChannel(channel: string, to: string, streamId: string, text: string, replyTo?: string): void {
+    const ref = this.deps.channels.get(channel);
+    if (!ref || text === '') return;
+    ref.emit('channel.stream', { to, streamId, text, ...(replyTo ? { replyTo } : {}) });
+    this.streams.set(streamId, Date.now());
+  }
+
+  private async deliver(channel: string, to: string, text: string, streamId: string, replyTo?: string): Promise<void> {
+    const ref = this.deps.channels.get(channel);
+    const streamed = this.streams.delete(streamId);
+    if (!ref) return; // ws/http: the caller receives the reply itself
+    await ref.request('channel.send', { to, text: text || '…', ...(streamed ? { streamId } : {}), ...(replyTo ? { replyTo } : {}) }, { timeoutMs: 60_000 });
+  }
+}

@@ -1,0 +1,63 @@
+// Pure history shaping: cheap token estimates and the newest stored turns that fit a token budget, with valid roles.
+import type { Turn } from '../store/records.js';
+import type { ChatMessage } from './provider.js';
+
+export type HistoryTurn = Pick<Turn, 'role' | 'text'>;
+
+/** Per-message framing (role, separators) that providers count on top of the text. */
+export const MESSAGE_OVERHEAD_TOKENS = 4;
+
+/** A cheap token estimate: about four characters per token, rounded up. */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+export function messageTokens(message: ChatMessage): number {
+  return estimateTokens(message.content) + MESSAGE_OVERHEAD_TOKENS;
+}
+
+export function messagesTokens(messages: readonly ChatMessage[]): number {
+  return messages.reduce((n, m) => n + messageTokens(m), 0);
+}
+
+/** How many stored turns to read so that a budget of `historyTokens` can be filled, with margin for newer turns. */
+export function turnsToRead(historyTokens: number): number {
+  return Math.min(2000, Math.ceil(historyTokens / MESSAGE_OVERHEAD_TOKENS) + 64);
+}
+
+/**
+ * Turns as a valid chat: empty turns dropped, consecutive same-role turns merged (an unanswered user
+ * turn followed by another), leading and trailing assistant turns dropped. Both providers then accept it:
+ * user first, roles alternating, user last.
+ */
+export function normalizeTurns(turns: readonly HistoryTurn[]): ChatMessage[] {
+  const out: ChatMessage[] = [];
+  for (const turn of turns) {
+    if (turn.text.trim() === '') continue;
+    const last = out.at(-1);
+    if (last?.role === turn.role) last.content += `\n\n${turn.text}`;
+    else if (last !== undefined || turn.role === 'user') out.push({ role: turn.role, content: turn.text });
+  }
+  while (out.at(-1)?.role === 'assistant') out.pop();
+  return out;
+}
+
+/**
+ * The newest history that fits `historyTokens`: always the final user message (even if it alone is over
+ * budget), then whole user/assistant pairs going back in time until the next older pair does not fit.
+ */
+export function buildMessages(turns: readonly HistoryTurn[], historyTokens: number): ChatMessage[] {
+  const chat = normalizeTurns(turns);
+  const last = chat.at(-1);
+  if (last === undefined) return [];
+  let used = messageTokens(last);
+  let start = chat.length - 1;
+  // After normalizing, chat is U A U A ... U: the pair before index i is (i-2, i-1).
+  while (start >= 2) {
+    const pair = messageTokens(chat[start - 2] as ChatMessage) + messageTokens(chat[start - 1] as ChatMessage);
+    if (used + pair > historyTokens) break;
+    used += pair;
+    start -= 2;
+  }
+  return chat.slice(start);
+}

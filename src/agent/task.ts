@@ -1,0 +1,90 @@
+// The worker side of one agent call: reads the session's history, runs the providers, streams deltas back over the task's port.
+import { MessagePort } from 'node:worker_threads';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import type { LevelWithSilent } from 'pino';
+import { Mailbox, firstProblem } from '../actors/mailbox.js';
+import { AgentTask, type AgentDelta, type AgentResult } from '../actors/messages.js';
+import { AppError } from '../errors.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { openDbs } from '../store/lmdb.js';
+import { StoreReader } from '../store/store.js';
+import { turnsToRead } from './history.js';
+import { createProvider } from './providers.js';
+import { runAgent } from './runner.js';
+
+const checkTask = TypeCompiler.Compile(AgentTask);
+const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
+/** Deltas are events (never awaited); the capacity only bounds requests, which this mailbox does not send. */
+const MAILBOX_CAPACITY = 64;
+
+// One LMDB environment per data directory per worker, kept open across tasks.
+const readers = new Map<string, StoreReader>();
+const loggers = new Map<string, Logger>();
+
+function readerFor(dataDir: string, mapSizeMb: number): StoreReader {
+  let reader = readers.get(dataDir);
+  if (!reader) readers.set(dataDir, reader = new StoreReader(openDbs(dataDir, mapSizeMb)));
+  return reader;
+}
+
+function loggerFor(level: string, secrets: string[]): Logger {
+  const key = JSON.stringify([level, secrets]);
+  let logger = loggers.get(key);
+  if (!logger) {
+    const lvl = (LEVELS.has(level) ? level : 'info') as LevelWithSilent;
+    loggers.set(key, logger = createLogger({ level: lvl, secrets, name: 'agent' }));
+  }
+  return logger;
+}
+
+/** Closes the store environments the tasks of this thread opened (worker shutdown, tests). */
+export async function closeAgentStores(): Promise<void> {
+  const open = [...readers.values()];
+  readers.clear();
+  await Promise.all(open.map((r) => r.dbs.root.close()));
+}
+
+/** Checks the shape of a task coming from the main thread; a bad one is a programming error, reported clearly. */
+export function validateAgentTask(task: unknown): AgentTask & { port: MessagePort } {
+  if (!checkTask.Check(task)) {
+    // Close a port that came along anyway, so the main side sees the end instead of waiting for deltas.
+    const port: unknown = (task as { port?: unknown } | null)?.port;
+    if (port instanceof MessagePort) port.close();
+    throw new AppError('bad_params', `invalid agent task: ${firstProblem(checkTask, task)}`);
+  }
+  if (!(task.port instanceof MessagePort)) throw new AppError('bad_params', 'invalid agent task: /port: Expected a MessagePort (listed in transferList)');
+  return task as AgentTask & { port: MessagePort };
+}
+
+/** Runs one agent task; resolves with a structured-cloneable result (provider failures become `ok: false`). */
+export async function runAgentTask(input: unknown): Promise<AgentResult> {
+  const task = validateAgentTask(input);
+  const mailbox = new Mailbox(task.port, { capacity: MAILBOX_CAPACITY, name: `agent:${task.session}` });
+  try {
+    const reader = readerFor(task.store.dataDir, task.store.mapSizeMb);
+    const { agent } = task;
+    const turns = reader.history(task.session, turnsToRead(agent.history_tokens)).filter((t) => t.seq <= task.seq);
+    const last = turns.at(-1);
+    if (last?.seq !== task.seq || last.role !== 'user') {
+      throw new AppError('not_found', `session ${task.session} has no user turn ${task.seq} to answer`);
+    }
+    return await runAgent({
+      primary: createProvider(agent.primary, agent.timeout_ms),
+      ...(agent.fallback ? { fallback: createProvider(agent.fallback, agent.timeout_ms) } : {}),
+      skip: agent.skip,
+      system: agent.system_prompt,
+      turns,
+      maxTokens: agent.max_tokens,
+      historyTokens: agent.history_tokens,
+      timeoutMs: agent.timeout_ms,
+      maxRetries: agent.max_retries,
+      onDelta: (text, reset) => {
+        const delta: AgentDelta = reset ? { text, reset } : { text };
+        mailbox.emit('agent.delta', delta, task.session);
+      },
+      logger: loggerFor(task.log.level, task.log.secrets),
+    });
+  } finally {
+    mailbox.close();
+  }
+}

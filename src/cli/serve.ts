@@ -1,0 +1,48 @@
+// `clanker serve`: load config, start the gateway process, and stop it cleanly on SIGINT/SIGTERM.
+import { loadConfig } from '../config/load.js';
+import { secretValues } from '../config/render.js';
+import { createLogger } from '../log/logger.js';
+import { startServer } from '../server.js';
+import { intFlag } from './output.js';
+
+interface ServeFlags { config?: string; host?: string; port?: string; dataDir?: string; logLevel?: string }
+
+/** Whole shutdown budget; the process exits by then whatever is still pending. */
+const SHUTDOWN_LIMIT_MS = 4500;
+
+export async function runServe(flags: ServeFlags): Promise<void> {
+  const { config, file, warnings } = loadConfig({
+    file: flags.config,
+    flags: { host: flags.host, port: intFlag('port', flags.port), dataDir: flags.dataDir, logLevel: flags.logLevel },
+  });
+  const logger = createLogger({ level: config.log.level, secrets: secretValues(config) });
+  logger.info({ config: file ?? 'embedded defaults' }, 'configuration loaded');
+  for (const w of warnings) logger.warn(w);
+
+  const server = await startServer(config, logger).catch((err: unknown) => {
+    logger.fatal({ err }, 'gateway failed to start');
+    throw err;
+  });
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.warn('shutdown took too long; exiting');
+      process.exit(0);
+    }, SHUTDOWN_LIMIT_MS);
+    force.unref();
+    server.stop().then(() => {
+      logger.info('stopped');
+      logger.flush();
+      process.exit(0);
+    }, (err: unknown) => {
+      logger.error({ err }, 'error while stopping');
+      process.exit(1);
+    });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}

@@ -1,0 +1,27 @@
+// Validates API input against a typebox schema, turning the first problem into a `bad_params` error naming the field.
+import type { Static, TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { ValueErrorType } from '@sinclair/typebox/errors';
+import { AppError } from '../errors.js';
+
+const cache = new WeakMap<TSchema, TypeCheck<TSchema>>();
+
+function fieldName(path: string): string {
+  return path.replace(/^\//, '').replace(/\//g, '.') || '(params)';
+}
+
+/** Returns the value typed, or throws `bad_params` e.g. `text: expected string of 1..100000 characters`. */
+export function parseParams<S extends TSchema>(schema: S, value: unknown, what = 'params'): Static<S> {
+  let check = cache.get(schema);
+  if (!check) cache.set(schema, check = TypeCompiler.Compile(schema));
+  if (check.Check(value)) return value as Static<S>;
+  const err = check.Errors(value).First();
+  if (!err) throw new AppError('bad_params', `invalid ${what}`);
+  const field = fieldName(err.path);
+  const message = err.type === ValueErrorType.ObjectAdditionalProperties
+    ? `${field}: unknown field (expected only ${Object.keys((err.schema as { properties?: object }).properties ?? {}).join(', ') || 'no fields'})`
+    : err.type === ValueErrorType.ObjectRequiredProperty
+      ? `${field}: required`
+      : `${field}: ${err.message.toLowerCase()}`;
+  throw new AppError('bad_params', message);
+}

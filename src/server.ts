@@ -1,0 +1,108 @@
+// The composition root of a running gateway: store, actors, agent, channels and the uWS front door.
+import type { Config } from './config/schema.js';
+import type { Logger } from './log/logger.js';
+import { secretValues } from './config/render.js';
+import { Gateway } from './gateway/app.js';
+import { healthRoutes, type PartState } from './gateway/http/health.js';
+import { apiRoutes } from './gateway/http/api-routes.js';
+import { GatewayApi } from './gateway/api.js';
+import { EventHub } from './gateway/ws/hub.js';
+import { wsBehavior } from './gateway/ws/connection.js';
+import { wsMethods } from './gateway/ws/methods.js';
+import { MemoryGuard, RequestLimiter } from './gateway/limits.js';
+import { createPool } from './actors/pool.js';
+import { Supervisor, type ActorRef } from './actors/supervisor.js';
+import { Router } from './actors/router.js';
+import { openDbs } from './store/lmdb.js';
+import { StoreReader } from './store/store.js';
+import { StoreClient } from './store/client.js';
+import { AgentDispatcher } from './agent/dispatcher.js';
+import { budgetGuard, gatewayBudget } from './agent/budget-guard.js';
+import { channelSpecs } from './channels/registry.js';
+import { wireChannel } from './channels/channel.js';
+import { VERSION } from './version.js';
+
+export interface RunningServer {
+  port: number;
+  stop(): Promise<void>;
+}
+
+const PERSISTENCE_MODULE = new URL('./store/persistence-actor.js', import.meta.url).href;
+
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const startedAt = Date.now();
+  const log = { level: config.log.level, secrets: secretValues(config) };
+  const dbs = openDbs(config.storage.data_dir, config.storage.map_size_mb);
+  const pool = createPool(config.workers.threads, logger);
+  const limiter = new RequestLimiter(config.server.rate_limit_per_minute);
+  const gateway = new Gateway({
+    config, logger, routes: [],
+    // /health stays outside the limits: orchestrators poll it and it reveals nothing.
+    guards: [(ex, route) => { if (route.auth) limiter.check(ex.remote); }],
+    onAuthFailure: (remote) => limiter.authFailures.hit(remote),
+  });
+  const hub = new EventHub(gateway.uwsApp, config.server.ws_max_buffer_bytes);
+  const supervisor = new Supervisor(pool, logger, log, {
+    onState: (ref) => hub.state('actor.state', { actor: ref.name, state: ref.state, detail: ref.detail ?? null }),
+  });
+  const persistence = supervisor.start({
+    name: 'store', module: PERSISTENCE_MODULE, capacity: 4096,
+    options: { dataDir: config.storage.data_dir, mapSizeMb: config.storage.map_size_mb },
+  });
+  const store = new StoreClient(new StoreReader(dbs), persistence);
+  const agent = new AgentDispatcher(pool, config, log);
+  const channels = new Map<string, ActorRef>();
+  const memory = new MemoryGuard(config.server.max_rss_mb, (over, rssMb) =>
+    logger.warn({ rssMb, limitMb: config.server.max_rss_mb }, over ? 'memory above server.max_rss_mb: shedding new work' : 'memory back under server.max_rss_mb'));
+  const router = new Router({ store, agent, events: hub, budget: budgetGuard(config, store.read), channels, logger });
+  for (const spec of channelSpecs(config)) {
+    channels.set(spec.name, supervisor.start({ ...spec, wire: (mailbox) => wireChannel(mailbox, router, store, config) }));
+  }
+
+  const parts = (): PartState[] => [{ name: 'gateway', state: 'up' }, ...supervisor.parts(), agent.part()];
+  const status = (): Record<string, unknown> => ({
+    version: VERSION,
+    uptime_s: Math.round((Date.now() - startedAt) / 1000),
+    agent: { provider: config.agent.provider, model: config.agent.model, providers: agent.health() },
+    channels: Object.fromEntries([...channels].map(([name, ref]) => [name, { state: ref.state, detail: ref.detail ?? null, ...ref.info }])),
+    actors: supervisor.all().map((r) => ({ name: r.name, state: r.state, restarts: r.restarts })),
+    connections: hub.connections,
+    usage: { total: store.read.usageTotal(), today: store.read.usageDay(), budget: gatewayBudget(config, store.read) },
+  });
+  const api = new GatewayApi({ router, store, channels, status, admit: () => memory.admit() });
+  gateway.addRoutes([...healthRoutes({ version: VERSION, parts, status }), ...apiRoutes(api, config.server.max_payload_bytes)]);
+  gateway.websocket('/ws', wsBehavior({
+    version: VERSION,
+    authToken: config.server.auth_token,
+    maxPayloadBytes: config.server.max_payload_bytes,
+    maxBufferBytes: config.server.ws_max_buffer_bytes,
+    hub,
+    logger,
+    methods: wsMethods(api),
+    onAuthFailure: (remote) => limiter.authFailures.hit(remote),
+    isLockedOut: (remote) => limiter.authFailures.over(remote),
+  }));
+
+  // Listen first so /health answers at once; /ready says 503 until the actors are up.
+  const port = await gateway.listen();
+  const scheme = config.server.tls.cert_file ? 'https' : 'http';
+  logger.info({ url: `${scheme}://${config.server.host}:${port}`, uws: gateway.uwsBuild, node: process.version, startup_ms: Date.now() - startedAt }, 'gateway listening');
+  persistence.whenUp(30_000).then(() => {
+    logger.info({ startup_ms: Date.now() - startedAt }, 'gateway ready');
+    const resumed = router.resumePending();
+    if (resumed > 0) logger.info({ count: resumed }, 'answering messages accepted before the last stop');
+  }, (err: unknown) => logger.error({ err }, 'the store did not start; messages cannot be accepted'));
+
+  return {
+    port,
+    async stop() {
+      await gateway.close();
+      hub.close();
+      memory.close();
+      await router.drain(2000);
+      await supervisor.stop(1500);
+      await pool.destroy();
+      await dbs.root.close();
+    },
+  };
+}

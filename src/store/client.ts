@@ -1,0 +1,34 @@
+// Main-thread access to the store: reads straight from LMDB, writes through the persistence actor.
+import type { ActorRef } from '../actors/supervisor.js';
+import type { InboundMessage, StoreOp, StoreOpResult } from '../actors/messages.js';
+import type { StoreReader } from './store.js';
+import type { Usage } from './records.js';
+
+export class StoreClient {
+  constructor(readonly read: StoreReader, private readonly writer: ActorRef) {}
+
+  /** Commits the ops in one transaction; resolves with their results once on disk. */
+  async write(ops: StoreOp[]): Promise<StoreOpResult[]> {
+    const res = await this.writer.request('store.write', { ops }, { timeoutMs: 15_000 }) as { results: StoreOpResult[] };
+    return res.results;
+  }
+
+  async appendUser(message: InboundMessage, ts = Date.now()): Promise<{ seq: number; duplicate: boolean }> {
+    const [r] = await this.write([{ op: 'user', message, ts }]);
+    const res = r as { seq: number; duplicate?: boolean };
+    return { seq: res.seq, duplicate: res.duplicate === true };
+  }
+
+  async appendAnswer(a: { session: string; replyTo: number; text: string; usage: Usage; provider: string; model: string }, ts = Date.now()): Promise<number> {
+    const [r] = await this.write([{ op: 'answer', ...a, ts }]);
+    return (r as { seq: number }).seq;
+  }
+
+  async delivered(session: string, seq: number): Promise<void> {
+    await this.write([{ op: 'delivered', session, seq }]);
+  }
+
+  async reset(session: string): Promise<void> {
+    await this.write([{ op: 'reset', session }]);
+  }
+}

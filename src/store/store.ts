@@ -1,0 +1,57 @@
+// Read access to the store from any thread: sessions, history, pending turns, offsets, pairing and usage.
+import type { StoreDbs } from './lmdb.js';
+import { MAX_SEQ, utcDay, type PairingRecord, type PendingRecord, type SessionRecord, type Turn, type Usage } from './records.js';
+
+const ZERO: Usage = { input: 0, output: 0 };
+
+export class StoreReader {
+  constructor(readonly dbs: StoreDbs) {}
+
+  session(id: string): SessionRecord | undefined {
+    return this.dbs.sessions.get(id);
+  }
+
+  sessions(limit = 1000): SessionRecord[] {
+    return [...this.dbs.sessions.getRange({ limit })].map((e) => e.value);
+  }
+
+  /** The newest `limit` turns of a session, oldest first. */
+  history(session: string, limit = 50): Turn[] {
+    const turns = [...this.dbs.messages.getRange({ start: [session, MAX_SEQ], end: [session, -1], reverse: true, limit })].map((e) => e.value);
+    return turns.reverse();
+  }
+
+  turn(session: string, seq: number): Turn | undefined {
+    return this.dbs.messages.get([session, seq]);
+  }
+
+  /** Every accepted user turn not yet answered and delivered, oldest first per session. */
+  pending(): PendingRecord[] {
+    return [...this.dbs.pending.getRange({})].map((e) => e.value);
+  }
+
+  offset(key: string): number | undefined {
+    return this.dbs.offsets.get(key);
+  }
+
+  isAllowed(channel: string, userId: string): boolean {
+    return this.dbs.allow.get([channel, userId]) !== undefined;
+  }
+
+  /** Unexpired pairing codes of a channel. */
+  pairings(channel: string, now = Date.now()): PairingRecord[] {
+    return [...this.dbs.pairing.getRange({ start: [channel, ''], end: [channel, '\uffff'] })].map((e) => e.value).filter((p) => p.expiresAt >= now);
+  }
+
+  usageTotal(): Usage {
+    return this.dbs.usage.get(['total']) ?? ZERO;
+  }
+
+  usageDay(ts = Date.now()): Usage {
+    return this.dbs.usage.get(['day', utcDay(ts)]) ?? ZERO;
+  }
+
+  usageSessionDay(session: string, ts = Date.now()): Usage {
+    return this.dbs.usage.get(['session', session, utcDay(ts)]) ?? ZERO;
+  }
+}

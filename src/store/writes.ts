@@ -1,0 +1,97 @@
+// Applies store operations in one LMDB transaction; only the persistence actor calls this.
+import type { StoreDbs } from './lmdb.js';
+import type { StoreOp, StoreOpResult } from '../actors/messages.js';
+import { MAX_SEQ, type SessionRecord, type Usage, sessionChannel, utcDay } from './records.js';
+
+function addUsage(dbs: StoreDbs, key: string[], usage: Usage): void {
+  const prev = dbs.usage.get(key) ?? { input: 0, output: 0 };
+  dbs.usage.put(key, { input: prev.input + usage.input, output: prev.output + usage.output });
+}
+
+function touchSession(dbs: StoreDbs, id: string, ts: number): SessionRecord {
+  return dbs.sessions.get(id) ?? { id, channel: sessionChannel(id), createdAt: ts, updatedAt: ts, nextSeq: 0, turns: 0, usage: { input: 0, output: 0 } };
+}
+
+function removeSession(dbs: StoreDbs, session: string, keepFromSeq = MAX_SEQ): number {
+  let removed = 0;
+  for (const key of dbs.messages.getKeys({ start: [session, 0], end: [session, keepFromSeq] })) {
+    dbs.messages.remove(key);
+    removed++;
+  }
+  return removed;
+}
+
+function applyOne(dbs: StoreDbs, op: StoreOp): StoreOpResult {
+  switch (op.op) {
+    case 'user': {
+      const m = op.message;
+      const dedupeKey = `${m.channel}:${m.externalId}`;
+      const seen = dbs.inbound.get(dedupeKey);
+      if (m.offset) dbs.offsets.put(m.offset.key, m.offset.value);
+      if (seen) return { seq: seen[1], duplicate: true };
+      const s = touchSession(dbs, m.session, op.ts);
+      const seq = s.nextSeq;
+      dbs.messages.put([m.session, seq], { seq, role: 'user', text: m.text, ts: op.ts, channel: m.channel, sender: m.sender, externalId: m.externalId });
+      dbs.pending.put([m.session, seq], { session: m.session, seq, channel: m.channel, to: m.to, ts: op.ts, ...(m.replyTo ? { replyTo: m.replyTo } : {}) });
+      dbs.inbound.put(dedupeKey, [m.session, seq]);
+      dbs.sessions.put(m.session, { ...s, nextSeq: seq + 1, turns: s.turns + 1, updatedAt: op.ts });
+      return { seq, duplicate: false };
+    }
+    case 'answer': {
+      const s = touchSession(dbs, op.session, op.ts);
+      const seq = s.nextSeq;
+      dbs.messages.put([op.session, seq], {
+        seq, role: 'assistant', text: op.text, ts: op.ts, channel: s.channel, replyTo: op.replyTo,
+        usage: op.usage, provider: op.provider, model: op.model,
+      });
+      const pending = dbs.pending.get([op.session, op.replyTo]);
+      if (pending) dbs.pending.put([op.session, op.replyTo], { ...pending, answerSeq: seq });
+      const usage = { input: s.usage.input + op.usage.input, output: s.usage.output + op.usage.output };
+      dbs.sessions.put(op.session, { ...s, nextSeq: seq + 1, turns: s.turns + 1, updatedAt: op.ts, usage });
+      const day = utcDay(op.ts);
+      addUsage(dbs, ['total'], op.usage);
+      addUsage(dbs, ['day', day], op.usage);
+      addUsage(dbs, ['session', op.session, day], op.usage);
+      return { seq };
+    }
+    case 'delivered':
+      dbs.pending.remove([op.session, op.seq]);
+      return null;
+    case 'reset': {
+      removeSession(dbs, op.session);
+      for (const key of dbs.pending.getKeys({ start: [op.session, 0], end: [op.session, MAX_SEQ] })) dbs.pending.remove(key);
+      const s = dbs.sessions.get(op.session);
+      // The sequence keeps counting so that late answers to old turns cannot land in the new conversation.
+      if (s) dbs.sessions.put(op.session, { ...s, turns: 0, updatedAt: Date.now() });
+      return null;
+    }
+    case 'trim': {
+      const s = dbs.sessions.get(op.session);
+      if (!s) return null;
+      const removed = removeSession(dbs, op.session, Math.max(0, s.nextSeq - op.keep));
+      dbs.sessions.put(op.session, { ...s, turns: Math.max(0, s.turns - removed) });
+      return null;
+    }
+    case 'offset':
+      dbs.offsets.put(op.key, op.value);
+      return null;
+    case 'pairing.create':
+      dbs.pairing.put([op.channel, op.code], { channel: op.channel, code: op.code, userId: op.userId, expiresAt: op.expiresAt, ...(op.username ? { username: op.username } : {}) });
+      return null;
+    case 'pairing.approve': {
+      const rec = dbs.pairing.get([op.channel, op.code]);
+      if (!rec || rec.expiresAt < op.now) return null;
+      dbs.pairing.remove([op.channel, op.code]);
+      dbs.allow.put([op.channel, rec.userId], { channel: op.channel, userId: rec.userId, addedAt: op.now, via: 'pairing' });
+      return { userId: rec.userId, ...(rec.username ? { username: rec.username } : {}) };
+    }
+    case 'allow.add':
+      dbs.allow.put([op.channel, op.userId], { channel: op.channel, userId: op.userId, addedAt: op.ts, via: op.via });
+      return null;
+  }
+}
+
+/** All ops commit together or not at all; resolves once the transaction is on disk. */
+export function applyOps(dbs: StoreDbs, ops: readonly StoreOp[]): Promise<StoreOpResult[]> {
+  return dbs.root.transaction(() => ops.map((op) => applyOne(dbs, op)));
+}

@@ -1,0 +1,49 @@
+// piscina entry point: starts a long-lived actor or runs one agent task, after validating the task.
+import type { MessagePort } from 'node:worker_threads';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { ActorTask, Empty } from '../src/actors/messages.js';
+import { Mailbox, firstProblem } from '../src/actors/mailbox.js';
+import type { ActorMain } from '../src/actors/actor.js';
+import { createLogger } from '../src/log/logger.js';
+import { runAgentTask } from '../src/agent/task.js';
+import type { LevelWithSilent } from 'pino';
+
+const checkActorTask = TypeCompiler.Compile(ActorTask);
+
+async function runActor(task: ActorTask): Promise<{ stopped: true }> {
+  const logger = createLogger({ level: task.log.level as LevelWithSilent, secrets: task.log.secrets, name: task.name });
+  const mod = await import(task.module) as { default?: ActorMain };
+  if (typeof mod.default !== 'function') throw new Error(`actor module ${task.module} has no default export`);
+  const mailbox = new Mailbox(task.port as MessagePort, {
+    capacity: task.capacity,
+    name: `${task.name} (main)`,
+    onInvalid: (problem) => logger.warn({ problem }, 'invalid message from main thread'),
+    onError: (err, type) => logger.error({ err, type }, 'actor handler failed'),
+  });
+  const stop = new AbortController();
+  mailbox.handle('actor.stop', Empty, () => {
+    stop.abort();
+    return {};
+  });
+  try {
+    await mod.default({
+      name: task.name,
+      mailbox,
+      options: task.options,
+      signal: stop.signal,
+      logger,
+      setState: (state, detail, info) => mailbox.emit('actor.state', { state, ...(detail ? { detail } : {}), ...(info ? { info } : {}) }),
+    });
+  } finally {
+    // Let the stop reply leave before the port goes.
+    await new Promise((r) => setImmediate(r));
+    mailbox.close();
+  }
+  return { stopped: true };
+}
+
+export default async function host(task: unknown): Promise<unknown> {
+  if ((task as { kind?: unknown } | null)?.kind === 'agent') return runAgentTask(task);
+  if (!checkActorTask.Check(task)) throw new Error(`invalid worker task: ${firstProblem(checkActorTask, task)}`);
+  return runActor(task);
+}
