@@ -133,7 +133,8 @@ export async function buildStage(rootfs: string, stage: Stage, state: BuildState
     const started = Date.now();
     await applyInstruction(rootfs, ins, state, build);
     if (ins.keyword === 'RUN' || ins.keyword === 'COPY') {
-      const what = ins.args.length > 70 ? `${ins.args.slice(0, 67)}...` : ins.args;
+      const flags = Object.entries(ins.flags).map(([k, v]) => `--${k}=${v} `).join('');
+      const what = `${flags}${ins.args}`.length > 70 ? `${`${flags}${ins.args}`.slice(0, 67)}...` : `${flags}${ins.args}`;
       console.log(`    [${stage.name}] ${ins.keyword} ${what} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     }
   }

@@ -1,10 +1,10 @@
 // Runs the built image like `docker run` would and checks the gateway from next to it, then stops it like `docker stop`.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BuiltImage } from './build-image.js';
 import type { Check } from './image-contents.js';
-import { childPids, Container, execIn, resolveUser, runInNetns, uidOf } from './sandbox.js';
+import { childPids, Container, execIn, resolveUser, runInNetns, uidOf, type Account } from './sandbox.js';
 
 const PROBE = join(dirname(fileURLToPath(import.meta.url)), 'probe.js');
 const STOP_GRACE_MS = 10_000;
@@ -54,6 +54,24 @@ function dataDirListing(image: BuiltImage, uid: number): Check {
   };
 }
 
+/** The hot-backup command of docs/DEPLOY.md (as shipped in the image), run against the live gateway. */
+async function hotBackup(image: BuiltImage, init: number, user: Account, env: Record<string, string>): Promise<Check> {
+  const name = 'the hot backup of docs/DEPLOY.md copies the live database';
+  const docs = readFileSync(join(image.rootfs, 'app/docs/DEPLOY.md'), 'utf8');
+  const js = /exec gateway node --input-type=module -e "\n([\s\S]*?)"\n/.exec(docs)?.[1];
+  const target = js && /backup\('([^']+)'/.exec(js)?.[1];
+  if (!js || !target) return { name, ok: false, detail: 'no hot-backup command found in docs/DEPLOY.md' };
+  const made = await execIn(init, ['node', '--input-type=module', '-e', js], { user, env, timeoutMs: 30_000 });
+  if (made.code !== 0) return { name, ok: false, detail: made.output.trim() };
+  // The copy must open as a database that holds the gateway's named databases.
+  const count = await execIn(init, ['node', '--input-type=module', '-e',
+    `import { open } from 'lmdb'; const db = open({ path: '${target}', readOnly: true });` +
+    ' console.log(db.getStats().entryCount); await db.close();'], { user, env, timeoutMs: 30_000 });
+  const entries = Number(count.output.trim());
+  rmSync(join(image.rootfs, target), { force: true });
+  return { name, ok: count.code === 0 && entries > 0, detail: `${target}: ${count.output.trim()} entries in the main database` };
+}
+
 /** Starts the image with a token, probes it, runs its HEALTHCHECK, then SIGTERMs PID 1. */
 async function servesAndStops(image: BuiltImage, token: string): Promise<Check[]> {
   const checks: Check[] = [];
@@ -72,6 +90,7 @@ async function servesAndStops(image: BuiltImage, token: string): Promise<Check[]
     }
     const health = await execIn(init, image.config.healthcheck, { user, env, timeoutMs: 15_000 });
     checks.push({ name: 'the Dockerfile HEALTHCHECK passes (run in the container as its user)', ok: health.code === 0, detail: health.output.trim() });
+    checks.push(await hotBackup(image, init, user, env));
     const nodePid = childPids(init)[0];
     const uid = nodePid === undefined ? -1 : uidOf(nodePid);
     checks.push({ name: `Node runs as ${image.config.user} under the init (PID 1)`, ok: uid === user.uid, detail: `uid ${uid}` });

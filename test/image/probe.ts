@@ -45,10 +45,11 @@ async function checkReadyNeedsToken(): Promise<Check> {
   return { name: 'GET /ready without the token: 401', ok: res.status === 401, detail: String(res.status) };
 }
 
-function checkWsNeedsToken(): Promise<Check> {
-  const name = 'WebSocket /ws without the token: refused';
+/** A wrong bearer token is refused at the upgrade (no token at all may still `connect` with one). */
+function checkWsWrongToken(): Promise<Check> {
+  const name = 'WebSocket /ws with a wrong bearer token: upgrade refused with 401';
   return new Promise((resolve) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers: { authorization: 'Bearer not-the-token' } });
     const timer = setTimeout(() => { ws.terminate(); resolve({ name, ok: false, detail: 'no answer in 5 s' }); }, 5000);
     ws.on('unexpected-response', (_req, res) => {
       clearTimeout(timer);
@@ -57,6 +58,25 @@ function checkWsNeedsToken(): Promise<Check> {
     });
     ws.on('open', () => { clearTimeout(timer); ws.close(); resolve({ name, ok: false, detail: 'upgrade accepted' }); });
     ws.on('error', () => undefined);
+  });
+}
+
+/** Without any token the socket opens, but nothing but `connect` is served. */
+function checkWsNoToken(): Promise<Check> {
+  const name = 'WebSocket /ws without a token: chat is answered "unauthorized"';
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+    const finish = (ok: boolean, detail: string) => { clearTimeout(timer); ws.terminate(); resolve({ name, ok, detail }); };
+    const timer = setTimeout(() => finish(false, 'no answer in 5 s'), 5000);
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'req', id: 'n1', method: 'chat', params: { text: 'hello' } })));
+    ws.on('message', (data) => {
+      const frame = JSON.parse(data.toString()) as Record<string, unknown>;
+      if (frame.type !== 'res' || frame.id !== 'n1') return;
+      const code = (frame.error as Record<string, unknown> | undefined)?.code;
+      finish(frame.ok === false && code === 'unauthorized', data.toString().slice(0, 300));
+    });
+    ws.on('unexpected-response', (_req, res) => finish(false, `HTTP ${res.statusCode}`));
+    ws.on('error', (error) => finish(false, error.message));
   });
 }
 
@@ -92,7 +112,8 @@ function checkChat(): Promise<Check> {
 
 async function main(): Promise<number> {
   const checks: Check[] = [];
-  for (const check of [checkHealth, checkReady, checkReadyNeedsToken, checkWsNeedsToken, checkChat]) {
+  // The wrong-token check goes last: failed attempts count towards the gateway's auth lockout.
+  for (const check of [checkHealth, checkReady, checkReadyNeedsToken, checkWsNoToken, checkChat, checkWsWrongToken]) {
     try {
       checks.push(await check());
     } catch (error) {

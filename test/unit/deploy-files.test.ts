@@ -2,29 +2,31 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { finalStage, imageConfig, instructions, parseDockerfile, stageNamed } from '../image/dockerfile.js';
 import { isIgnored, loadDockerignore } from '../image/context.js';
+import { CONFIG_KEYS, DEFAULT_PORT, HEALTH_PATH, envNameFor } from '../../src/config/schema.js';
+import { CONFIG_SEARCH_PATHS } from '../../src/config/load.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../../..');
 const read = (name: string) => readFileSync(join(ROOT, name), 'utf8');
 
-// Mirrors of the config schema's defaults and env names. Wire to src/config/schema.ts
-// (DEFAULT_PORT, HEALTH_PATH, CONFIG_KEYS[].envName) once it is on this branch.
-const DEFAULT_PORT = 18789;
-const HEALTH_PATH = '/health';
-const CONFIG_ENV_NAMES = new Set([
-  'CLANKER_SERVER_HOST', 'CLANKER_SERVER_PORT', 'CLANKER_SERVER_AUTH_TOKEN', 'CLANKER_STORAGE_DATA_DIR',
-  'CLANKER_LOG_LEVEL', 'CLANKER_AGENT_PROVIDER', 'CLANKER_AGENT_MODEL', 'CLANKER_AGENT_API_KEY',
-  'CLANKER_TELEGRAM_BOT_TOKEN', 'CLANKER_DISCORD_BOT_TOKEN',
-]);
-/** Provider conventions the loader also reads. */
-const FALLBACK_ENV_NAMES = new Set(['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'TELEGRAM_BOT_TOKEN', 'DISCORD_BOT_TOKEN']);
+const CONFIG_ENV_NAMES = new Set(CONFIG_KEYS.map((k) => k.envName));
+/** Provider conventions the loader also reads, as the schema's descriptions name them. */
+const FALLBACK_ENV_NAMES = new Set(CONFIG_KEYS.flatMap((k) =>
+  [...String(k.schema.description ?? '').matchAll(/falls back to ([A-Z_ /]+)\)/g)].flatMap((m) => (m[1] ?? '').split(' / '))));
+/** Read by the CLI itself rather than the config (clanker status, --config). */
+const CLI_ENV_NAMES = new Set(['CLANKER_CONFIG', 'CLANKER_URL', 'CLANKER_TOKEN']);
+const HOST_ENV = envNameFor(['server', 'host']);
+const PORT_ENV = envNameFor(['server', 'port']);
+const TOKEN_ENV = envNameFor(['server', 'auth_token']);
+const DATA_DIR_ENV = envNameFor(['storage', 'data_dir']);
 
 const DATA_DIR = '/var/lib/open-clanker';
-const CONFIG_DIR = '/etc/open-clanker';
+const CONFIG_FILE = '/etc/open-clanker/config.toml';
+const CONFIG_DIR = dirname(CONFIG_FILE);
 const USER = 'clanker';
 
 const dockerfile = parseDockerfile(read('Dockerfile'));
@@ -55,12 +57,16 @@ describe('Dockerfile', () => {
   test('the runtime exposes the default port and keeps data in a volume', () => {
     assert.deepEqual(image.exposed, [String(DEFAULT_PORT)]);
     assert.deepEqual(image.volumes, [DATA_DIR]);
-    assert.equal(image.env.CLANKER_STORAGE_DATA_DIR, DATA_DIR);
+    assert.equal(image.env[DATA_DIR_ENV], DATA_DIR);
+  });
+
+  test('the config file the image documents is one the loader looks for', () => {
+    assert.ok((CONFIG_SEARCH_PATHS as readonly string[]).includes(CONFIG_FILE));
   });
 
   test('it listens on all interfaces, so the auth token is required at run time', () => {
-    assert.equal(image.env.CLANKER_SERVER_HOST, '0.0.0.0');
-    assert.equal(image.env.CLANKER_SERVER_AUTH_TOKEN, undefined, 'no token may be baked into the image');
+    assert.equal(image.env[HOST_ENV], '0.0.0.0');
+    assert.equal(image.env[TOKEN_ENV], undefined, 'no token may be baked into the image');
   });
 
   test('it runs the package bin as the non-root user under tini', () => {
@@ -79,7 +85,7 @@ describe('Dockerfile', () => {
     const [node, flag, script = ''] = image.healthcheck;
     assert.deepEqual([node, flag], ['node', '-e']);
     assert.ok(script.includes(`'${HEALTH_PATH}'`), script);
-    assert.ok(script.includes(`process.env.CLANKER_SERVER_PORT||${DEFAULT_PORT}`), script);
+    assert.ok(script.includes(`process.env.${PORT_ENV}||${DEFAULT_PORT}`), script);
   });
 
   test('production dependencies are installed from the lockfile and pruned by the shared script', () => {
@@ -129,14 +135,18 @@ describe('env names', () => {
   };
   for (const [file, names] of Object.entries(sources)) {
     test(`${file} names only env vars the config loader reads`, () => {
-      const unknown = names.filter((n) => !CONFIG_ENV_NAMES.has(n) && !FALLBACK_ENV_NAMES.has(n));
+      const unknown = names.filter((n) => !CONFIG_ENV_NAMES.has(n) && !FALLBACK_ENV_NAMES.has(n) && !CLI_ENV_NAMES.has(n));
       assert.deepEqual([...new Set(unknown)], []);
     });
   }
 
+  test('the provider fallbacks are found in the schema', () => {
+    assert.deepEqual([...FALLBACK_ENV_NAMES].sort(), ['ANTHROPIC_API_KEY', 'DISCORD_BOT_TOKEN', 'OPENAI_API_KEY', 'TELEGRAM_BOT_TOKEN']);
+  });
+
   test('.env.example carries the token line empty and no secrets', () => {
     const lines = read('.env.example').split('\n').filter((l) => /^[A-Z_]+=/.test(l));
-    assert.ok(lines.includes('CLANKER_SERVER_AUTH_TOKEN='), 'token present and empty');
+    assert.ok(lines.includes(`${TOKEN_ENV}=`), 'token present and empty');
     for (const line of lines.filter((l) => /TOKEN|KEY/.test(l))) assert.match(line, /=$/, line);
   });
 });
