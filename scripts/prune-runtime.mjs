@@ -8,9 +8,10 @@
 // A clean prune deletes only files that nothing can load at run time and never a package's
 // JavaScript or package.json, so module resolution is unchanged:
 //   1. native addons (*.node) built for another OS, CPU, Node ABI or libc. This removes every
-//      binary of @trufflesuite/uws-js-unofficial on Node 24 (its builds stop at ABI 115); its
-//      loader then falls back to its JS shim, which the app never reaches because it loads
-//      @btc-vision/uwebsockets.js first and checks the result;
+//      binary of @trufflesuite/uws-js-unofficial on Node 24 (its builds stop at ABI 115). None
+//      of them could load there anyway; the package stays resolvable, and src/gateway/uws.ts,
+//      which requires its binary directly only when @btc-vision/uwebsockets.js fails, then
+//      fails loudly naming both reasons instead of running a JS fallback;
 //   2. TypeScript files and JS source maps (Node never loads TypeScript from node_modules).
 // Then it requires the native modules the app needs and fails if any of them cannot load.
 import { createRequire } from 'node:module';
