@@ -65,8 +65,24 @@ export const hostileBody: fc.Arbitrary<Buffer> = fc.oneof(
   invalidUtf8,
 );
 
+/** Percent-encodes every byte of the UTF-8 form but unreserved ones (lone surrogates become U+FFFD, not a throw). */
+export function pct(text: string): string {
+  return [...Buffer.from(text, 'utf8')].map((b) => /[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+}
+
 /** True when someone has written onto Object.prototype (a successful pollution). */
 export function prototypePolluted(): boolean {
   const probe: Record<string, unknown> = {};
   return probe.polluted !== undefined || Object.keys(Object.prototype).length > 0;
+}
+
+/** fc.assert, with the property's own failure (fast-check 4 keeps it in `cause`) in the message the test runner prints. */
+export async function checkProperty<Ts extends [unknown, ...unknown[]]>(property: fc.IAsyncProperty<Ts> | fc.IProperty<Ts>, params: fc.Parameters<Ts>): Promise<void> {
+  try {
+    await fc.assert(property, params);
+  } catch (err) {
+    const cause = (err as { cause?: unknown }).cause;
+    if (cause instanceof Error) throw new Error(`${(err as Error).message}\nCaused by: ${cause.message.slice(0, 2000)}`, { cause });
+    throw err;
+  }
 }

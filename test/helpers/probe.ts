@@ -42,20 +42,21 @@ function parseResponse(buf: Buffer): RawResponse | undefined {
  * Writes `request` bytes as they are (any method, path, header or body) to 127.0.0.1:`port` and reads
  * one response. Resolves `undefined` when the server closes without answering.
  */
-export function rawHttp(port: number, request: Buffer | string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<RawResponse | undefined> {
-  const socket = connect(port, '127.0.0.1');
+export function rawHttp(port: number, request: Buffer | string, opts: { timeoutMs?: number; localAddress?: string } = {}): Promise<RawResponse | undefined> {
+  const socket = connect({ port, host: '127.0.0.1', ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) });
   const done = new Promise<RawResponse | undefined>((resolve, reject) => {
     let buf = Buffer.alloc(0);
-    socket.on('connect', () => socket.end(request));
+    socket.on('connect', () => socket.write(request)); // no half-close: uWS aborts a request whose client sent FIN
     socket.on('data', (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk]);
       const res = parseResponse(buf);
       if (res) resolve(res);
     });
     socket.on('close', () => resolve(parseResponse(buf)));
-    socket.on('error', (err) => (err as NodeJS.ErrnoException).code === 'ECONNRESET' ? resolve(parseResponse(buf)) : reject(err));
+    // The server may answer and close while a big request is still being written.
+    socket.on('error', (err) => ['ECONNRESET', 'EPIPE'].includes((err as NodeJS.ErrnoException).code ?? '') ? resolve(parseResponse(buf)) : reject(err));
   });
-  return withTimeout(done, timeoutMs, 'raw HTTP request').finally(() => socket.destroy());
+  return withTimeout(done, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'raw HTTP request').finally(() => socket.destroy());
 }
 
 /** An HTTP/1.1 request as bytes: `Content-Length` is set from the body; `Connection: close`. */
@@ -104,10 +105,13 @@ export class WsProbe {
     ws.on('error', () => this.wake());
   }
 
-  /** Opens /ws on `url` (http://host:port), optionally with an Authorization header. */
-  static async open(url: string, opts: { headerToken?: string; timeoutMs?: number } = {}): Promise<WsProbe> {
+  /**
+   * Opens /ws on `url` (http://host:port), optionally with an Authorization header. `localAddress`
+   * (another 127.x address) gives the client its own identity for per-address limits and lockouts.
+   */
+  static async open(url: string, opts: { headerToken?: string; timeoutMs?: number; localAddress?: string } = {}): Promise<WsProbe> {
     const headers = opts.headerToken === undefined ? {} : { authorization: `Bearer ${opts.headerToken}` };
-    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws`, { headers, maxPayload: 64 * 1024 * 1024 });
+    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws`, { headers, maxPayload: 64 * 1024 * 1024, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) });
     const probe = new WsProbe(ws);
     await withTimeout(new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
