@@ -1,5 +1,5 @@
 // Hostile-client tools for the reliability suite: raw HTTP over TCP, a bare WebSocket prober, secret scans, tallies.
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import WebSocket from 'ws';
 
 export interface RawResponse {
@@ -190,4 +190,44 @@ export class Tally {
   toString(): string {
     return [...this.counts].map(([k, v]) => `${k}=${v}`).join(' ');
   }
+}
+
+/** One masked client text frame (RFC 6455), for raw sockets. */
+export function wsClientFrame(text: string): Buffer {
+  const payload = Buffer.from(text, 'utf8');
+  const mask = Buffer.from([0x12, 0x34, 0x56, 0x78]);
+  const len = payload.length;
+  const head = len < 126 ? Buffer.from([0x81, 0x80 | len])
+    : len < 65536 ? Buffer.from([0x81, 0x80 | 126, len >> 8, len & 0xff])
+      : Buffer.concat([Buffer.from([0x81, 0x80 | 127]), (() => { const b = Buffer.alloc(8); b.writeBigUInt64BE(BigInt(len)); return b; })()]);
+  const masked = Buffer.from(payload.map((b, i) => b ^ (mask[i % 4] as number)));
+  return Buffer.concat([head, mask, masked]);
+}
+
+/**
+ * A WebSocket client on a raw socket that upgrades (with the token in the header), sends `frames`,
+ * then stops reading: the kernel buffers fill and the gateway sees a consumer that never drains.
+ */
+export async function stalledWsClient(port: number, token: string, frames: string[]): Promise<{ socket: Socket; closed: Promise<void> }> {
+  const socket = connect(port, '127.0.0.1');
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.on('error', () => undefined);
+  await withTimeout(new Promise<void>((resolve, reject) => {
+    let head = '';
+    const onData = (chunk: Buffer): void => {
+      head += chunk.toString('latin1');
+      if (!head.includes('\r\n\r\n')) return;
+      socket.off('data', onData);
+      if (!head.startsWith('HTTP/1.1 101')) return reject(new Error(`upgrade refused: ${head.split('\r\n')[0]}`));
+      socket.pause();
+      resolve();
+    };
+    socket.on('data', onData);
+    socket.once('connect', () => socket.write([
+      'GET /ws HTTP/1.1', 'Host: 127.0.0.1', 'Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Version: 13',
+      `Sec-WebSocket-Key: ${Buffer.from('stalled-client-0').toString('base64')}`, `Authorization: Bearer ${token}`, '', '',
+    ].join('\r\n')));
+  }), DEFAULT_TIMEOUT_MS, 'raw WebSocket upgrade');
+  for (const f of frames) socket.write(wsClientFrame(f));
+  return { socket, closed };
 }
