@@ -3,8 +3,8 @@
 /** Smallest limit that always leaves room for a reopened and a closed code fence plus some text. */
 export const MIN_CHUNK_LIMIT = 64;
 const FENCE_CLOSE = '\n```';
-/** A longer fence opener (```some-very-long-info) is reopened as a bare ``` to keep the reserve small. */
-const MAX_OPENER = 16;
+/** A language tag worth reopening a block with; anything longer or odder reopens as a bare ```. */
+const FENCE_INFO = /^[\w+#.-]{0,12}$/;
 
 interface Cut {
   /** End of this chunk's text (exclusive). */
@@ -15,14 +15,16 @@ interface Cut {
   fence: string | null;
 }
 
-const isFenceLine = (line: string): boolean => line.trimStart().startsWith('```');
-
-/** The fence state after one more line: opens with that line's opener, or closes. */
+/**
+ * The fence state after a (piece of a) line. Like Discord, a ``` anywhere counts: an odd number of them
+ * toggles the state; an opening one is remembered with its language tag so the block can be reopened.
+ */
 function afterLine(fence: string | null, line: string): string | null {
-  if (!isFenceLine(line)) return fence;
+  const parts = line.split('```');
+  if (parts.length % 2 === 1) return fence;
   if (fence !== null) return null;
-  const opener = line.trim();
-  return opener.length > MAX_OPENER ? '```' : opener;
+  const info = (parts.at(-1) ?? '').trim();
+  return FENCE_INFO.test(info) ? `\`\`\`${info}` : '```';
 }
 
 function isHighSurrogate(code: number): boolean {
@@ -42,7 +44,7 @@ function findCut(text: string, start: number, room: number, fenceAtStart: string
   let para: Cut | undefined;
   let lineOut: Cut | undefined;
   let lineAny: Cut | undefined;
-  let space: Cut | undefined;
+  let space: number | undefined;
   for (let i = start; i <= end && i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 10) {
@@ -56,16 +58,18 @@ function findCut(text: string, start: number, room: number, fenceAtStart: string
         if (next > i + 1) para = lineOut;
       }
       lineAny = { at: i, next: i + 1, fence };
-    } else if ((c === 32 || c === 9) && i >= minAt) {
-      space = { at: i, next: i + 1, fence };
+      space = undefined;
+    } else if ((c === 32 || c === 9) && i >= minAt && i < end) {
+      space = i;
     }
   }
-  const best = para ?? lineOut ?? lineAny ?? space;
+  const best = para ?? lineOut ?? lineAny;
   if (best) return best;
+  // Mid-line cuts: the part of the line before the cut may itself open or close a block.
+  if (space !== undefined) return { at: space, next: space + 1, fence: afterLine(fence, text.slice(lineStart, space)) };
   let at = end;
   if (at < text.length && isHighSurrogate(text.charCodeAt(at - 1))) at--;
-  // No line break past minAt: the line holding the cut has not toggled `fence` yet, as it should not.
-  return { at, next: at, fence };
+  return { at, next: at, fence: afterLine(fence, text.slice(lineStart, at)) };
 }
 
 /**
