@@ -89,7 +89,10 @@ export function chunkText(text: string, limit: number): string[] {
       if (last.trim() !== '') chunks.push(reopen + last);
       break;
     }
-    const cut = findCut(text, pos, limit - reopen.length - FENCE_CLOSE.length, fence);
+    const room = limit - reopen.length;
+    let cut = findCut(text, pos, room, fence);
+    // Only a chunk that ends inside a code block needs room for the closing fence.
+    if (cut.fence !== null) cut = findCut(text, pos, room - FENCE_CLOSE.length, fence);
     const piece = text.slice(pos, cut.at).trimEnd();
     if (piece.trim() !== '') chunks.push(reopen + piece + (cut.fence === null ? '' : FENCE_CLOSE));
     fence = cut.fence;

@@ -31,7 +31,7 @@ describe('chunkText', () => {
   test('falls back to a line break, then a space, then a hard cut', () => {
     assert.deepEqual(chunkText(`${'A'.repeat(70)}\n${'B'.repeat(50)}`, 100), ['A'.repeat(70), 'B'.repeat(50)]);
     assert.deepEqual(chunkText(`${'A'.repeat(70)} ${'B'.repeat(50)}`, 100), ['A'.repeat(70), 'B'.repeat(50)]);
-    assert.deepEqual(chunkText('x'.repeat(250), 100), ['x'.repeat(96), 'x'.repeat(96), 'x'.repeat(58)]);
+    assert.deepEqual(chunkText('x'.repeat(250), 100), ['x'.repeat(100), 'x'.repeat(100), 'x'.repeat(50)]);
   });
 
   test('a paragraph break too early loses to a later line break', () => {

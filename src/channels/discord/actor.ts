@@ -84,6 +84,9 @@ function wire(client: Client, deps: InboundDeps, guildId: string): void {
   });
   client.once(Events.ClientReady, (ready) => {
     logger.info({ user: ready.user.tag, guilds: ready.guilds.cache.size }, 'discord gateway ready');
+    if (guildId !== '' && !ready.guilds.cache.has(guildId)) {
+      logger.warn({ guildId }, 'the bot is not a member of channels.discord.guild_id: invite it to that server, or nothing there is answered');
+    }
     void registerCommands(ready, guildId, logger);
   });
   client.on(Events.Error, (err) => logger.warn({ err }, 'discord client error'));

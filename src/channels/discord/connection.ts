@@ -55,7 +55,9 @@ export class GatewayState {
       this.status = 'ready';
       this.setState('up', undefined, this.info());
     };
+    // ShardReady comes just before the client counts as ready; ClientReady republishes with ready: true.
     client.on(Events.ShardReady, up);
+    client.on(Events.ClientReady, up);
     client.on(Events.ShardResume, up);
     client.on(Events.ShardReconnecting, () => {
       this.reconnects++;
