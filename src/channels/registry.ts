@@ -5,9 +5,7 @@ import { discordSpec } from './discord/spec.js';
 
 type SpecFactory = (config: Config) => ActorSpec | undefined;
 
-const FACTORIES: SpecFactory[] = [
-  discordSpec,
-];
+const FACTORIES: SpecFactory[] = [discordSpec];
 
 export function channelSpecs(config: Config): ActorSpec[] {
   return FACTORIES.map((make) => make(config)).filter((s): s is ActorSpec => s !== undefined);

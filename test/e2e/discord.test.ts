@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startGateway, type RunningGateway } from '../helpers/cli.js';
 import { startFakeDiscord, type BotMessage, type FakeDiscord } from '../fakes/discord.js';
 import { startFakeOpenAI, type FakeModelServer } from '../fakes/openai.js';
+import { REFUSAL_REPLY } from '../../src/channels/access.js';
 
 const alice = { id: '1300000000000000001', username: 'alice' };
 const bob = { id: '1300000000000000002', username: 'bob' };
@@ -70,7 +71,7 @@ describe('discord channel: server, DMs, long answers, mentions, reconnects', () 
   before(async () => {
     discord = await startFakeDiscord({ heartbeatIntervalMs: 400 });
     openai = await startFakeOpenAI({ apiKey: OPENAI_KEY });
-    gw = await startGateway({ configToml: configToml(discord, openai) });
+    gw = await startGateway({ configToml: configToml(discord, openai, 'dm_policy = "allowlist"') });
     await waitFor('/ready', async () => (await getJson(`${gw.url}/ready`)).status === 200);
   });
   after(async () => {
@@ -122,6 +123,15 @@ describe('discord channel: server, DMs, long answers, mentions, reconnects', () 
     assert.notEqual(answer.channel_id, discord.otherChannelId);
     const dm = discord.restCalls.find((c) => c.route === 'POST /channels/:id/messages' && c.path.includes(answer.channel_id));
     assert.equal((dm?.body as { message_reference?: unknown }).message_reference, undefined, 'DM answers are not replies');
+  });
+
+  test('a DM from a user not on the allow list is refused once, then ignored, and never reaches the model', async () => {
+    discord.injectMessage({ author: bob, content: 'let me in', guildId: null });
+    discord.injectMessage({ author: bob, content: 'hello??', guildId: null });
+    const refusal = await answered(REFUSAL_REPLY);
+    await sleep(QUIET_MS);
+    assert.equal(sentTo(refusal.channel_id).length, 1);
+    assert.ok(!modelSaw('let me in') && !modelSaw('hello??'));
   });
 
   test('a 5,000-character answer arrives as three messages of at most 2000 characters', async () => {
@@ -255,7 +265,7 @@ describe('discord channel: pairing for strangers, no mention needed', () => {
   test('a stranger DMing the bot gets a pairing code, once, and never reaches the model', async () => {
     discord.injectMessage({ author: bob, content: 'let me in', guildId: null });
     discord.injectMessage({ author: bob, content: 'please?', guildId: null });
-    const reply = await waitFor('a pairing code', () => discord.messages.find((m) => /pairing code is [A-Z2-9]{8}/.test(m.content)));
+    const reply = await waitFor('a pairing code', () => discord.messages.find((m) => /pairing code/.test(m.content)));
     assert.match(reply.content, /clanker pairing approve discord [A-Z2-9]{8}/);
     await sleep(QUIET_MS);
     assert.equal(discord.messages.filter((m) => m.channel_id === reply.channel_id).length, 1);

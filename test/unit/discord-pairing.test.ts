@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { openDbs, type StoreDbs } from '../../src/store/lmdb.js';
 import { StoreReader } from '../../src/store/store.js';
 import { applyOps } from '../../src/store/writes.js';
-import { MAX_PENDING_PAIRINGS, PAIRING_TTL_MS } from '../../src/channels/access.js';
-import { PAIRING_FULL_TEXT, PAIRING_REPLY_EVERY_MS, Pairing } from '../../src/channels/discord/pairing.js';
+import { MAX_PENDING_PAIRINGS, PAIRING_FULL_REPLY, PAIRING_TTL_MS, REFUSAL_REPLY } from '../../src/channels/access.js';
+import { PAIRING_REPLY_EVERY_MS, Pairing } from '../../src/channels/discord/pairing.js';
 import { routeMessage } from '../../src/channels/discord/route.js';
 
 describe('Discord pairing', () => {
@@ -30,7 +30,7 @@ describe('Discord pairing', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const codeIn = (text: string | undefined): string => /code is ([A-Z2-9]{8})/.exec(text ?? '')?.[1] ?? assert.fail(`no code in ${text}`);
+  const codeIn = (text: string | undefined): string => /approve discord ([A-Z2-9]{8})/.exec(text ?? '')?.[1] ?? assert.fail(`no code in ${text}`);
 
   test('a stranger gets a code, stored for an hour; concurrent messages do not make a second one', async () => {
     const [first, second] = await Promise.all([pairing.request({ id: 'u1', username: 'mallory' }), pairing.request({ id: 'u1' })]);
@@ -50,7 +50,7 @@ describe('Discord pairing', () => {
 
   test(`at most ${MAX_PENDING_PAIRINGS} pending codes per channel`, async () => {
     for (let i = 2; i <= MAX_PENDING_PAIRINGS; i++) codeIn(await pairing.request({ id: `u${i}` }));
-    assert.equal(await pairing.request({ id: 'u-late' }), PAIRING_FULL_TEXT);
+    assert.equal(await pairing.request({ id: 'u-late' }), PAIRING_FULL_REPLY);
     assert.equal(reader.pairings('discord', now).length, MAX_PENDING_PAIRINGS);
   });
 
@@ -64,5 +64,11 @@ describe('Discord pairing', () => {
     now += PAIRING_TTL_MS + 1;
     now += PAIRING_REPLY_EVERY_MS;
     codeIn(await pairing.request({ id: 'u-late' }));
+  });
+
+  test('a stranger under the allowlist policy is refused once, then ignored', () => {
+    assert.equal(pairing.refuse('u9'), REFUSAL_REPLY);
+    assert.equal(pairing.refuse('u9'), undefined);
+    assert.equal(pairing.refuse('u10'), REFUSAL_REPLY);
   });
 });

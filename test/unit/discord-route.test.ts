@@ -49,7 +49,7 @@ describe('routeMessage', () => {
     ['/new after the mention resets', msg({ content: `<@${BOT}> /new` }), rules(), { action: 'reset' }],
     ['DM from a listed user', msg({ guildId: null, mentionsBot: false, content: 'hi' }), rules(), { action: 'message', text: 'hi' }],
     ['DM /new from a listed user', msg({ guildId: null, mentionsBot: false, content: '/new' }), rules(), { action: 'reset' }],
-    ['DM from a stranger under allowlist', msg({ guildId: null, authorId: MALLORY, content: 'hi' }), rules(), { action: 'ignore', reason: 'not_allowed' }],
+    ['DM from a stranger under allowlist', msg({ guildId: null, authorId: MALLORY, content: 'hi' }), rules(), { action: 'refuse' }],
     ['DM from a stranger under pairing', msg({ guildId: null, authorId: MALLORY, content: 'hi' }), rules({ dm_policy: 'pairing' }), { action: 'pair' }],
     ['DM from a paired user under pairing', msg({ guildId: null, authorId: PAIRED, content: 'hi' }), rules({ dm_policy: 'pairing' }), { action: 'message', text: 'hi' }],
     ['DM from a stranger under open', msg({ guildId: null, authorId: MALLORY, content: 'hi' }), rules({ dm_policy: 'open' }), { action: 'message', text: 'hi' }],

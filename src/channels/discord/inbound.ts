@@ -47,6 +47,12 @@ export async function handleMessage(message: Message, deps: InboundDeps): Promis
       deps.logger.info({ ...where, replied: reply !== undefined }, 'discord DM from a stranger: pairing');
       return;
     }
+    case 'refuse': {
+      const reply = deps.pairing.refuse(message.author.id);
+      if (reply !== undefined) await deps.outbound.sendText(message.channelId, reply);
+      deps.logger.info({ ...where, replied: reply !== undefined }, 'discord DM from a user not on the allow list');
+      return;
+    }
     case 'reset':
       await deps.mailbox.request('session.reset', { session: sessionFor(message.channelId) });
       await deps.outbound.sendText(message.channelId, NEW_CONVERSATION_TEXT);

@@ -1,17 +1,17 @@
-// Pairing strangers who DM the bot: one code per user, a bounded number per channel, written through the store actor.
+// Strangers who DM the bot: pairing (access.ts plans reuse, create or full; this writes through the store actor and paces replies) or a one-time refusal.
 import type { StoreOp } from '../../actors/messages.js';
 import type { StoreReader } from '../../store/store.js';
-import { MAX_PENDING_PAIRINGS, PAIRING_TTL_MS, newPairingCode, pairingReply } from '../access.js';
+import { PAIRING_FULL_REPLY, REFUSAL_REPLY, pairingReply, planPairing } from '../access.js';
 
 /** A stranger who keeps writing is answered at most this often (each answer is a REST call). */
 export const PAIRING_REPLY_EVERY_MS = 60_000;
-export const PAIRING_FULL_TEXT = 'Too many people are waiting for approval right now; please try again later.';
 
 export interface Stranger { id: string; username?: string }
 
 export class Pairing {
   private chain: Promise<unknown> = Promise.resolve();
   private readonly lastReply = new Map<string, number>();
+  private readonly refused = new Set<string>();
 
   constructor(
     private readonly channel: string,
@@ -32,23 +32,26 @@ export class Pairing {
     return next;
   }
 
+  /** The refusal for a stranger under the allowlist policy, the first time only (per run: it promises silence). */
+  refuse(userId: string): string | undefined {
+    if (this.refused.has(userId)) return undefined;
+    if (this.refused.size >= 10_000) this.refused.clear();
+    this.refused.add(userId);
+    return REFUSAL_REPLY;
+  }
+
   private async handle(user: Stranger): Promise<string | undefined> {
     const now = this.now();
     const last = this.lastReply.get(user.id);
     if (last !== undefined && now - last < PAIRING_REPLY_EVERY_MS) return undefined;
-    const pending = this.reader.pairings(this.channel, now);
-    const mine = pending.find((p) => p.userId === user.id);
-    let text: string;
-    if (mine) text = pairingReply(this.channel, mine.code);
-    else if (pending.length >= MAX_PENDING_PAIRINGS) text = PAIRING_FULL_TEXT;
-    else {
-      const code = newPairingCode(this.rand);
+    const plan = planPairing(this.reader.pairings(this.channel, now), user.id, now, this.rand);
+    if (plan.kind === 'create') {
       await this.write([{
-        op: 'pairing.create', channel: this.channel, code, userId: user.id, expiresAt: now + PAIRING_TTL_MS,
+        op: 'pairing.create', channel: this.channel, code: plan.code, userId: user.id, expiresAt: plan.expiresAt,
         ...(user.username ? { username: user.username } : {}),
       }]);
-      text = pairingReply(this.channel, code);
     }
+    const text = plan.kind === 'full' ? PAIRING_FULL_REPLY : pairingReply(this.channel, plan.code);
     this.remember(user.id, now);
     return text;
   }

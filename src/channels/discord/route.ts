@@ -25,6 +25,8 @@ export type IgnoreReason = 'own' | 'bot' | 'other_guild' | 'no_mention' | 'not_a
 export type Route =
   | { action: 'ignore'; reason: IgnoreReason }
   | { action: 'pair' }
+  /** A stranger in a DM under the allowlist policy: told once, then ignored. */
+  | { action: 'refuse' }
   | { action: 'reset' }
   | { action: 'message'; text: string };
 
@@ -52,7 +54,7 @@ export function routeMessage(m: IncomingFacts, rules: AccessRules, allowedByStor
     if (rules.allowed_users.length > 0 && !allowedByConfig && !allowedByStore(m.authorId)) return { action: 'ignore', reason: 'not_allowed' };
   } else {
     const decision = decideAccess(rules.dm_policy, { allowedByConfig, allowedByStore: allowedByStore(m.authorId) });
-    if (decision === 'refuse') return { action: 'ignore', reason: 'not_allowed' };
+    if (decision === 'refuse') return { action: 'refuse' };
     if (decision === 'pair') return { action: 'pair' };
   }
   const text = stripBotMention(m.content, m.botId);
