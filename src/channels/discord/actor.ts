@@ -47,8 +47,11 @@ export default async function discordActor(ctx: ActorContext): Promise<void> {
       wire(next, deps, opts.guild_id);
       client = next;
       let outcome: Lost | undefined;
+      const login = next.login(opts.bot_token);
+      // A stop can win the race below; a later rejection of the abandoned login must not go unhandled.
+      login.catch(() => undefined);
       try {
-        await Promise.race([next.login(opts.bot_token), stopped]);
+        await Promise.race([login, stopped]);
         if (signal.aborted) break;
         attempt = 0;
         outcome = await Promise.race([lost, stopped]);
