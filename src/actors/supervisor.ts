@@ -9,6 +9,9 @@ import { ActorState, type ActorTask } from './messages.js';
 
 export interface RestartPolicy { baseMs: number; maxMs: number; maxRestarts: number; windowMs: number }
 
+/** How long a closed port waits for the pool to settle the actor's task (whose error names the culprit). */
+const PORT_CLOSE_GRACE_MS = 1000;
+
 export const DEFAULT_RESTART: RestartPolicy = { baseMs: 250, maxMs: 15_000, maxRestarts: 5, windowMs: 60_000 };
 
 export interface ActorSpec {
@@ -23,6 +26,12 @@ export interface ActorSpec {
 }
 
 export type ActorLifecycle = 'starting' | 'up' | 'degraded' | 'down' | 'restarting' | 'failed' | 'stopped';
+
+/** The actor a worker's uncaught exception came from (tagged by workers/host.ts), or undefined when unknown. */
+export function crashedActor(err: unknown): string | undefined {
+  const actor = (err as { actor?: unknown } | null)?.actor;
+  return typeof actor === 'string' ? actor : undefined;
+}
 
 /** Exponential backoff with jitter in [50%, 100%] of the step. */
 export function restartDelay(attempt: number, policy: RestartPolicy, rand = Math.random): number {
@@ -160,28 +169,44 @@ export class Supervisor {
       ref.generation++; // later signals from this run are stale
       mailbox.close();
       if (this.stopping) return this.setState(ref, 'stopped');
+      const culprit = crashedActor(err);
+      if (culprit !== undefined && culprit !== ref.name) {
+        this.logger.warn({ actor: ref.name, culprit, reason }, 'actor lost its worker thread to another actor\'s crash');
+        return this.scheduleRestart(ref, `${reason} (thrown by actor ${culprit})`, false);
+      }
       this.logger.error({ actor: ref.name, err, reason }, 'actor stopped unexpectedly');
-      this.scheduleRestart(ref, reason);
+      this.scheduleRestart(ref, reason, true);
     };
-    port1.on('close', () => ended('its worker thread exited'));
     ref.task = this.pool.run(task, { transferList: [port2] }).then(
       () => ended('it returned'),
       (err: unknown) => ended(`it crashed: ${err instanceof Error ? err.message : String(err)}`, err),
     );
+    // The pool's rejection says who threw; the port may close first, so give the task a moment to settle.
+    const settled = ref.task;
+    port1.on('close', () => {
+      const grace = setTimeout(() => ended('its worker thread exited'), PORT_CLOSE_GRACE_MS).unref();
+      void settled.then(() => clearTimeout(grace));
+    });
   }
 
-  private scheduleRestart(ref: ActorRef, reason: string): void {
+  /**
+   * Restarts after the backoff delay, or marks the actor failed once its own crashes reach the limit in
+   * the window. A neighbour's crash (`counted` false) restarts it after the base delay without counting.
+   */
+  private scheduleRestart(ref: ActorRef, reason: string, counted: boolean): void {
     const now = Date.now();
     while (ref.restartTimes.length > 0 && (ref.restartTimes[0] ?? 0) < now - ref.policy.windowMs) ref.restartTimes.shift();
-    if (ref.restartTimes.length >= ref.policy.maxRestarts) {
+    if (counted && ref.restartTimes.length >= ref.policy.maxRestarts) {
       this.setState(ref, 'failed', `gave up after ${ref.restartTimes.length} restarts in ${Math.round(ref.policy.windowMs / 1000)} s; last: ${reason}`);
       this.logger.error({ actor: ref.name }, 'actor failed: restart limit reached');
       return;
     }
-    ref.restartTimes.push(now);
+    if (counted) ref.restartTimes.push(now);
     ref.restarts++;
-    const delay = restartDelay(ref.restartTimes.length, ref.policy);
-    this.setState(ref, 'restarting', `${reason}; restart ${ref.restartTimes.length} in ${delay} ms`);
+    const delay = restartDelay(counted ? ref.restartTimes.length : 1, ref.policy);
+    this.setState(ref, 'restarting', counted
+      ? `${reason}; restart ${ref.restartTimes.length} in ${delay} ms`
+      : `${reason}; restart in ${delay} ms (not counted against its limit)`);
     this.events.onRestart?.(ref);
     ref.timer = setTimeout(() => {
       ref.timer = undefined;
