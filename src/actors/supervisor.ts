@@ -12,6 +12,9 @@ export interface RestartPolicy { baseMs: number; maxMs: number; maxRestarts: num
 /** How long a closed port waits for the pool to settle the actor's task (whose error names the culprit). */
 const PORT_CLOSE_GRACE_MS = 1000;
 
+/** Requests in flight per direction of an actor's mailbox when its spec sets none. */
+const DEFAULT_CAPACITY = 1024;
+
 export const DEFAULT_RESTART: RestartPolicy = { baseMs: 250, maxMs: 15_000, maxRestarts: 5, windowMs: 60_000 };
 
 export interface ActorSpec {
@@ -86,9 +89,14 @@ export class ActorRef {
     });
   }
 
-  /** Sends a request, waiting (bounded) for the actor to be up first, e.g. while it restarts. */
+  /** Sends a request, waiting (bounded in time and number) for the actor to be up first, e.g. while it restarts. */
   async request(type: string, payload: unknown, opts: { timeoutMs?: number; session?: string } = {}): Promise<unknown> {
-    if (!this.isUp || !this.mailbox) await this.whenUp(Math.min(opts.timeoutMs ?? 10_000, 10_000));
+    if (!this.isUp || !this.mailbox) {
+      // Callers waiting for a restart are bounded like the mailbox they wait for: a flood meanwhile is refused, not queued.
+      const capacity = this.spec.capacity ?? DEFAULT_CAPACITY;
+      if (this.waiters.size >= capacity) throw new AppError('busy', `${this.name} is ${this.state} and ${capacity} requests are already waiting for it`);
+      await this.whenUp(Math.min(opts.timeoutMs ?? 10_000, 10_000));
+    }
     if (!this.mailbox) throw new AppError('busy', `${this.name} is ${this.state}`);
     return this.mailbox.request(type, payload, opts);
   }
@@ -147,7 +155,7 @@ export class Supervisor {
     const generation = ++ref.generation;
     const { port1, port2 } = new MessageChannel();
     const mailbox = new Mailbox(port1, {
-      capacity: ref.spec.capacity ?? 1024,
+      capacity: ref.spec.capacity ?? DEFAULT_CAPACITY,
       name: ref.name,
       onInvalid: (problem) => this.logger.warn({ actor: ref.name, problem }, 'invalid message from actor'),
       onError: (err, type) => this.logger.error({ actor: ref.name, err, type }, 'handler for actor message failed'),
@@ -162,7 +170,7 @@ export class Supervisor {
     this.setState(ref, 'starting');
     const task: ActorTask = {
       kind: 'actor', name: ref.name, module: ref.spec.module, options: ref.spec.options,
-      capacity: ref.spec.capacity ?? 1024, log: this.log, port: port2,
+      capacity: ref.spec.capacity ?? DEFAULT_CAPACITY, log: this.log, port: port2,
     };
     const ended = (reason: string, err?: unknown): void => {
       if (generation !== ref.generation) return;
