@@ -58,7 +58,8 @@ describe('bounded mailboxes under a flood', () => {
     const { config } = buildConfig({ server: { port: 0 } }, {});
     gateway = new Gateway({
       config, logger: log.logger,
-      routes: [{ method: 'GET', pattern: '/slow', auth: false, handler: async (ex) => ex.json(200, await slow.request('test.slow', {}, { timeoutMs: 10_000 })) }],
+            // Held for 3 s, so that all of the flood has arrived before the first answers free room again.
+      routes: [{ method: 'GET', pattern: '/slow', auth: false, handler: async (ex) => ex.json(200, await slow.request('test.slow', { ms: 3000 }, { timeoutMs: 10_000 })) }],
     });
     base = `http://127.0.0.1:${await gateway.listen()}`;
     await slow.whenUp(30_000);
