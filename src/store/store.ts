@@ -41,6 +41,11 @@ export class StoreReader {
     return [...this.dbs.pending.getRange({})].map((e) => e.value);
   }
 
+  /** The pending record of one turn, if it is still unanswered or undelivered. */
+  pendingTurn(session: string, seq: number): PendingRecord | undefined {
+    return this.dbs.pending.get([session, seq]);
+  }
+
   offset(key: string): number | undefined {
     return this.dbs.offsets.get(key);
   }
