@@ -10,6 +10,7 @@ import { EventHub } from './gateway/ws/hub.js';
 import { wsBehavior } from './gateway/ws/connection.js';
 import { wsMethods } from './gateway/ws/methods.js';
 import { MemoryGuard, RequestLimiter } from './gateway/limits.js';
+import { GatewayMetrics } from './gateway/metrics.js';
 import { createPool } from './actors/pool.js';
 import { Supervisor, type ActorRef } from './actors/supervisor.js';
 import { Router } from './actors/router.js';
@@ -36,26 +37,35 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const dbs = openDbs(config.storage.data_dir, config.storage.map_size_mb);
   const pool = createPool(config.workers.threads, logger);
   const limiter = new RequestLimiter(config.server.rate_limit_per_minute);
+  const metrics = new GatewayMetrics({
+    wsConnections: () => hub.connections,
+    slowConsumersClosed: () => hub.slowClosed,
+    actors: () => supervisor.all().map((r) => ({ name: r.name, depth: r.mailbox?.depth ?? 0, up: r.isUp })),
+  });
   const gateway = new Gateway({
     config, logger, routes: [],
+    observe: (route, method, status) => metrics.httpRequest(route, method, status),
     // /health stays outside the limits: orchestrators poll it and it reveals nothing.
     guards: [(ex, route) => { if (route.auth) limiter.check(ex.remote); }],
     onAuthFailure: (remote) => limiter.authFailures.hit(remote),
   });
+  const channels = new Map<string, ActorRef>();
   const hub = new EventHub(gateway.uwsApp, config.server.ws_max_buffer_bytes);
   const supervisor = new Supervisor(pool, logger, log, {
-    onState: (ref) => hub.state('actor.state', { actor: ref.name, state: ref.state, detail: ref.detail ?? null }),
+    onState: (ref) => channels.has(ref.name)
+      ? hub.state('channel.state', { channel: ref.name, state: ref.state, detail: ref.detail ?? null, ...ref.info })
+      : hub.state('actor.state', { actor: ref.name, state: ref.state, detail: ref.detail ?? null }),
+    onRestart: (ref) => metrics.actorRestarted(ref.name),
   });
   const persistence = supervisor.start({
     name: 'store', module: PERSISTENCE_MODULE, capacity: 4096,
     options: { dataDir: config.storage.data_dir, mapSizeMb: config.storage.map_size_mb },
   });
   const store = new StoreClient(new StoreReader(dbs), persistence);
-  const agent = new AgentDispatcher(pool, config, log);
-  const channels = new Map<string, ActorRef>();
+  const agent = new AgentDispatcher(pool, config, log, (result, ms) => metrics.agentFinished(result, ms));
   const memory = new MemoryGuard(config.server.max_rss_mb, (over, rssMb) =>
     logger.warn({ rssMb, limitMb: config.server.max_rss_mb }, over ? 'memory above server.max_rss_mb: shedding new work' : 'memory back under server.max_rss_mb'));
-  const router = new Router({ store, agent, events: hub, budget: budgetGuard(config, store.read), channels, logger });
+  const router = new Router({ store, agent, events: metrics.counting(hub), budget: budgetGuard(config, store.read), channels, logger });
   for (const spec of channelSpecs(config)) {
     channels.set(spec.name, supervisor.start({ ...spec, wire: (mailbox) => wireChannel(mailbox, router, store, config) }));
   }
@@ -72,7 +82,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     usage: { total: store.read.usageTotal(), today: store.read.usageDay(), budget: gatewayBudget(config, store.read) },
   });
   const api = new GatewayApi({ router, store, channels, status, admit: () => memory.admit() });
-  gateway.addRoutes([...healthRoutes({ version: VERSION, parts, status }), ...apiRoutes(api, config.server.max_payload_bytes)]);
+  gateway.addRoutes([...healthRoutes({ version: VERSION, parts, status }), ...apiRoutes(api, config.server.max_payload_bytes), metrics.route()]);
   gateway.websocket('/ws', wsBehavior({
     version: VERSION,
     authToken: config.server.auth_token,
