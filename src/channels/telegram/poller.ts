@@ -48,9 +48,13 @@ export class Poller {
     const watchdog = setInterval(() => this.watch(), Math.max(50, Math.min(1000, watchdogMs / 4)));
     let offset = this.deps.offset;
     let failures = 0;
+    // The first call does not wait: it fetches the backlog and proves polling works at once.
+    let timeoutS = 0;
     try {
       while (!signal.aborted) {
-        const updates = await this.poll(offset);
+        const updates = await this.poll(offset, timeoutS);
+        timeoutS = this.deps.timeoutS;
+        if (signal.aborted) break;
         if (updates === 'restart') continue;
         if (updates instanceof Error) {
           failures++;
@@ -78,8 +82,8 @@ export class Poller {
   }
 
   /** One getUpdates call: the updates, `restart` when the watchdog cut it off, or the error. */
-  private async poll(offset: number): Promise<Update[] | 'restart' | Error> {
-    const { api, signal, timeoutS } = this.deps;
+  private async poll(offset: number, timeoutS: number): Promise<Update[] | 'restart' | Error> {
+    const { api, signal } = this.deps;
     const call = { ac: new AbortController(), since: Date.now(), byWatchdog: false };
     const stop = (): void => call.ac.abort();
     signal.addEventListener('abort', stop, { once: true });
