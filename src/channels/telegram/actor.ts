@@ -13,8 +13,11 @@ import { RateLimiter } from './rate-limit.js';
 import { UpdateHandler } from './updates.js';
 import { OFFSET_KEY, parseOptions, type TelegramOptions } from './options.js';
 
+/** A getUpdates call may take poll_timeout_s plus the round trip before it counts as hung. */
+const watchdogSeconds = (o: TelegramOptions): number => Math.max(o.watchdog_s, o.poll_timeout_s + 2);
+
 /** getMe until it answers (or the actor stops): a Telegram outage at start must not crash the gateway. */
-async function connect(bot: Bot, ctx: ActorContext): Promise<UserFromGetMe | undefined> {
+async function connect(bot: Bot, mode: string, ctx: ActorContext): Promise<UserFromGetMe | undefined> {
   for (let attempt = 0; !ctx.signal.aborted; attempt++) {
     try {
       bot.botInfo = await bot.api.getMe(apiSignal(ctx.signal));
@@ -24,7 +27,7 @@ async function connect(bot: Bot, ctx: ActorContext): Promise<UserFromGetMe | und
       const rejected = err instanceof GrammyError && (err.error_code === 401 || err.error_code === 404);
       const detail = rejected ? 'the bot token was rejected (check channels.telegram.bot_token)' : `cannot reach Telegram: ${describeError(err)}`;
       ctx.logger.error({ attempt }, `telegram: ${detail}`);
-      ctx.setState('down', detail, { mode: 'unknown' });
+      ctx.setState('down', detail, { mode });
       await pause(rejected ? 30_000 : backoffMs(attempt, 1000), ctx.signal);
     }
   }
@@ -48,7 +51,7 @@ async function runPolling(bot: Bot, handler: UpdateHandler, reader: StoreReader,
     logger: ctx.logger,
     signal: ctx.signal,
     timeoutS: options.poll_timeout_s,
-    watchdogMs: Math.max(options.watchdog_s, options.poll_timeout_s + 2) * 1000,
+    watchdogMs: watchdogSeconds(options) * 1000,
     offset: reader.offset(OFFSET_KEY) ?? 0,
     handle: (update) => handler.handle(update, true),
     report: (info, problem) => ctx.setState(problem ? 'degraded' : 'up', problem, { ...info }),
@@ -58,34 +61,39 @@ async function runPolling(bot: Bot, handler: UpdateHandler, reader: StoreReader,
 }
 
 async function runWebhook(handler: UpdateHandler, ctx: ActorContext): Promise<void> {
-  let lastUpdateAt: string | null = null;
+  let reportedAt = 0;
   // One update at a time, in arrival order, so a chat's messages are stored in the order Telegram sent them.
   let queue: Promise<unknown> = Promise.resolve();
   ctx.mailbox.handle('telegram.update', TelegramWebhookUpdate, ({ update }) => {
     const done = queue.then(() => handler.handle(update as Update, false));
     queue = done.catch(() => undefined);
     return done.then((outcome) => {
-      lastUpdateAt = new Date().toISOString();
-      ctx.setState('up', undefined, { mode: 'webhook', last_update_at: lastUpdateAt });
+      if (Date.now() - reportedAt >= 15_000) {
+        reportedAt = Date.now();
+        ctx.setState('up', undefined, { mode: 'webhook', last_update_at: new Date(reportedAt).toISOString() });
+      }
       return { outcome };
     });
   });
-  ctx.setState('up', undefined, { mode: 'webhook', last_update_at: lastUpdateAt });
+  ctx.setState('up', undefined, { mode: 'webhook', last_update_at: null });
   await untilAborted(ctx.signal);
-  await Promise.race([queue, pause(1000, new AbortController().signal)]);
+  // Let an update being stored finish (bounded): Telegram gets its answer either way.
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([queue, new Promise((resolve) => { timer = setTimeout(resolve, 1000); })]);
+  clearTimeout(timer);
 }
 
 export default async function telegramActor(ctx: ActorContext): Promise<void> {
   const options = parseOptions(ctx.options);
   const dbs = openDbs(options.store.dataDir, options.store.mapSizeMb);
   const reader = new StoreReader(dbs);
-  const bot = createBot(options.bot_token, options.api_root, options.poll_timeout_s, ctx.signal, (method, why, waitMs) =>
+  const bot = createBot(options.bot_token, options.api_root, watchdogSeconds(options), ctx.signal, (method, why, waitMs) =>
     ctx.logger.info({ method, why, wait_ms: waitMs }, 'telegram call will be retried'));
   const outbox = new Outbox(bot.api, ctx.logger);
   ctx.mailbox.on('channel.stream', ChannelStream, (ev) => outbox.stream(ev));
   ctx.mailbox.handle('channel.send', ChannelSend, (msg) => outbox.send(msg));
   try {
-    const me = await connect(bot, ctx);
+    const me = await connect(bot, options.mode, ctx);
     if (!me) return;
     await setUp(bot, options, ctx);
     const handler = new UpdateHandler({

@@ -71,9 +71,9 @@ export function retryTransformer(stop: AbortSignal, policy: RetryPolicy = DEFAUL
   };
 }
 
-export function createBot(token: string, apiRoot: string, pollTimeoutS: number, stop: AbortSignal, onRetry?: (method: string, why: string, waitMs: number) => void): Bot {
-  // Outbound calls must not hang forever; getUpdates is bounded by the watchdog as well.
-  const bot = new Bot(token, { client: { apiRoot, timeoutSeconds: Math.max(60, pollTimeoutS + 30) } });
+export function createBot(token: string, apiRoot: string, watchdogS: number, stop: AbortSignal, onRetry?: (method: string, why: string, waitMs: number) => void): Bot {
+  // No call may hang forever; the client's own limit sits above the watchdog so that hung polls are the watchdog's to judge.
+  const bot = new Bot(token, { client: { apiRoot, timeoutSeconds: Math.max(60, watchdogS + 10) } });
   bot.api.config.use(retryTransformer(stop, DEFAULT_RETRY, onRetry));
   return bot;
 }

@@ -4,6 +4,9 @@ import type { Update } from 'grammy/types';
 import type { Logger } from '../../log/logger.js';
 import { apiSignal, backoffMs, describeError, pause } from './api.js';
 
+/** How often /api/status learns a newer last_poll_at while nothing else changes. */
+const REFRESH_MS = 15_000;
+
 export type PollingState = 'starting' | 'ok' | 'stalled' | 'restarting';
 
 export interface PollInfo {
@@ -35,6 +38,7 @@ export class Poller {
   private restarts = 0;
   private inflight: { ac: AbortController; since: number; byWatchdog: boolean } | undefined;
   private problem: string | undefined;
+  private reportedAt = 0;
 
   constructor(private readonly deps: PollerDeps) {}
 
@@ -91,9 +95,8 @@ export class Poller {
     try {
       const updates = await api.getUpdates({ offset, timeout: timeoutS, allowed_updates: ['message'] }, apiSignal(call.ac.signal));
       this.lastPollAt = Date.now();
-      this.state = 'ok';
-      this.problem = undefined;
-      this.deps.report(this.info);
+      // State changes are reported at once; the last_poll_at refresh alone only now and then.
+      if (this.state !== 'ok' || this.lastPollAt - this.reportedAt >= REFRESH_MS) this.setState('ok', undefined, true);
       return updates;
     } catch (err) {
       if (call.byWatchdog) return 'restart';
@@ -136,10 +139,11 @@ export class Poller {
     return backoffMs(failures - 1, 500);
   }
 
-  private setState(state: PollingState, problem?: string): void {
-    if (state === this.state && problem === this.problem) return;
+  private setState(state: PollingState, problem?: string, refresh = false): void {
+    if (state === this.state && problem === this.problem && !refresh) return;
     this.state = state;
     this.problem = state === 'ok' ? undefined : problem;
+    this.reportedAt = Date.now();
     this.deps.report(this.info, this.problem);
   }
 }

@@ -131,7 +131,8 @@ export class UpdateHandler {
       ? [{ op: 'pairing.create', channel: CHANNEL, code: plan.code, userId: user.id, expiresAt: plan.expiresAt, ...(user.username ? { username: user.username } : {}) }]
       : [];
     await this.skip(offset, 'pairing', ops);
-    if (plan.kind === 'create') this.deps.logger.info({ user: user.id, username: user.username }, 'telegram pairing code issued');
+    // The owner reads the code here too, to approve without asking the user for it.
+    if (plan.kind === 'create') this.deps.logger.info({ user: user.id, username: user.username, code: plan.code }, 'telegram pairing requested: approve with `clanker pairing approve telegram CODE`');
     await this.deps.outbox.say(chat, pairingReply(CHANNEL, plan.code));
     return 'pairing';
   }
