@@ -37,14 +37,17 @@ export function backoffMs(attempt: number, baseMs: number, maxMs = 30_000): numb
   return Math.round(step * (0.5 + Math.random() * 0.5));
 }
 
+/** The poller owns getUpdates' retries; a late "typing…" would show after the answer, so it is not retried. */
+const NOT_RETRIED = new Set(['getUpdates', 'sendChatAction']);
+
 /**
- * Retries every call but getUpdates (the poller owns its own loop): a 429 after `retry_after`, a 5xx or a
- * network error after a backoff. Stops at once when the actor stops.
+ * Retries calls (but those above): a 429 after `retry_after`, a 5xx or a network error after a backoff.
+ * Stops at once when the actor stops.
  */
 export function retryTransformer(stop: AbortSignal, policy: RetryPolicy = DEFAULT_RETRY, onRetry?: (method: string, why: string, waitMs: number) => void): Transformer {
   return async (prev, method, payload, signal) => {
     for (let attempt = 0; ; attempt++) {
-      const last = method === 'getUpdates' || attempt >= policy.maxRetries || stop.aborted || signal?.aborted === true;
+      const last = NOT_RETRIED.has(method) || attempt >= policy.maxRetries || stop.aborted || signal?.aborted === true;
       let waitMs: number;
       let why: string;
       try {

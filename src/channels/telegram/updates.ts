@@ -79,6 +79,7 @@ export class UpdateHandler {
     if (access === 'refuse') {
       await this.skip(offset, 'refused');
       if (!this.refused.has(user.id)) {
+        if (this.refused.size >= 10_000) this.refused.clear(); // bounded: a flood of strangers cannot grow it forever
         this.refused.add(user.id);
         await outbox.say(chat, REFUSAL_REPLY);
       }
