@@ -21,6 +21,7 @@ import { AgentDispatcher } from './agent/dispatcher.js';
 import { budgetGuard, gatewayBudget } from './agent/budget-guard.js';
 import { channelSpecs } from './channels/registry.js';
 import { wireChannel } from './channels/channel.js';
+import { telegramWebhookRoutes } from './channels/telegram/webhook.js';
 import { VERSION } from './version.js';
 
 export interface RunningServer {
@@ -68,6 +69,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   for (const spec of channelSpecs(config)) {
     channels.set(spec.name, supervisor.start({ ...spec, wire: (mailbox) => wireChannel(mailbox, router, store, config) }));
   }
+  gateway.addRoutes(telegramWebhookRoutes(config, channels.get('telegram')));
 
   const parts = (): PartState[] => [{ name: 'gateway', state: 'up' }, ...supervisor.parts(), agent.part()];
   const status = (): Record<string, unknown> => ({

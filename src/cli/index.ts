@@ -5,6 +5,8 @@ import { VERSION } from '../version.js';
 import { runServe } from './serve.js';
 import { runConfig } from './config.js';
 import { runStatus } from './status.js';
+import { runTelegram } from './telegram.js';
+import { runPairing } from './pairing.js';
 import { fail } from './output.js';
 
 const cli = cac('clanker');
@@ -30,6 +32,18 @@ cli.command('status', 'Ask a running gateway for its status')
   .option('--token <token>', 'Auth token (default $CLANKER_TOKEN or $CLANKER_SERVER_AUTH_TOKEN)')
   .option('--json', 'Print the raw JSON')
   .action(runStatus);
+
+cli.command('telegram <action> [url]', 'Telegram: "set-webhook URL" registers the gateway\'s /telegram/webhook (with webhook_secret)')
+  .option('--config <file>', 'Config file with [channels.telegram]')
+  .option('--drop-pending', 'Drop updates Telegram is still holding')
+  .example('clanker telegram set-webhook https://bot.example.com/telegram/webhook')
+  .action(runTelegram);
+
+cli.command('pairing <action> [channel] [code]', 'Pairing: "approve CHANNEL CODE" lets the user who got CODE talk to the assistant')
+  .option('--url <url>', 'Gateway URL (default $CLANKER_URL or http://127.0.0.1:18789)')
+  .option('--token <token>', 'Auth token (default $CLANKER_TOKEN or $CLANKER_SERVER_AUTH_TOKEN)')
+  .example('clanker pairing approve telegram ABCD2345')
+  .action(runPairing);
 
 cli.help();
 cli.version(VERSION);

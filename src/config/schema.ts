@@ -88,6 +88,8 @@ const Telegram = Type.Object({
   dm_policy: DmPolicy,
   group_policy: OneOf(['mention', 'open', 'off'], 'mention', 'In groups: answer when mentioned or replied to, always, or never'),
   rate_limit_per_minute: Int(20, 0, 'Messages per user per minute (0 = unlimited)'),
+  poll_timeout_s: Int(30, 1, 'Long-poll timeout of each getUpdates call, in seconds (polling mode)', 50),
+  watchdog_s: Int(90, 2, 'Restart polling when a getUpdates call has not completed for this many seconds (at least poll_timeout_s + 2)'),
 }, { additionalProperties: false, default: {} });
 
 const Discord = Type.Object({
