@@ -10,6 +10,13 @@ function fieldName(path: string): string {
   return path.replace(/^\//, '').replace(/\//g, '.') || '(params)';
 }
 
+/** `expected one of a, b` for a union of literals (typebox alone says only "expected union value"). */
+function literalChoices(schema: TSchema): string | undefined {
+  const options: unknown = schema.anyOf;
+  if (!Array.isArray(options) || !options.every((o: TSchema) => o.const !== undefined)) return undefined;
+  return `expected one of ${options.map((o: TSchema) => String(o.const)).join(', ')}`;
+}
+
 /** Returns the value typed, or throws `bad_params` e.g. `text: expected string of 1..100000 characters`. */
 export function parseParams<S extends TSchema>(schema: S, value: unknown, what = 'params'): Static<S> {
   let check = cache.get(schema);
@@ -22,6 +29,6 @@ export function parseParams<S extends TSchema>(schema: S, value: unknown, what =
     ? `${field}: unknown field (expected only ${Object.keys((err.schema as { properties?: object }).properties ?? {}).join(', ') || 'no fields'})`
     : err.type === ValueErrorType.ObjectRequiredProperty
       ? `${field}: required`
-      : `${field}: ${err.message.toLowerCase()}`;
+      : `${field}: ${(err.type === ValueErrorType.Union ? literalChoices(err.schema) : undefined) ?? err.message.toLowerCase()}`;
   throw new AppError('bad_params', message);
 }

@@ -5,6 +5,8 @@ import { AppError, toAppError } from '../../errors.js';
 import { bearerToken, tokensEqual } from '../auth.js';
 import type { EventHub } from './hub.js';
 import { parseFrame, type RequestFrame } from './frames.js';
+import { parseParams } from '../validate.js';
+import { ConnectParams } from '../api-schemas.js';
 
 export interface ConnectionData {
   id: number;
@@ -67,6 +69,18 @@ export function wsBehavior(opts: WsOptions): WebSocketBehavior<ConnectionData> {
     d.closed = true;
     ws.end(CLOSE_UNAUTHORIZED, 'unauthorized');
   };
+  // A client already authenticated by its upgrade header may still send connect (for the version).
+  const connect = (ws: WebSocket<ConnectionData>, frame: RequestFrame): void => {
+    const d = ws.getUserData();
+    let token: string | undefined;
+    try {
+      token = parseParams(ConnectParams, frame.params ?? {}).token;
+    } catch (err) {
+      return sendError(ws, frame.id, toAppError(err));
+    }
+    if (!d.authed || token !== undefined) auth(ws, token, frame.id);
+    if (d.authed) sendResult(ws, frame.id, { version: opts.version });
+  };
 
   return {
     // uWS drops larger frames without a close frame; accept a margin and answer 1009 ourselves.
@@ -105,7 +119,7 @@ export function wsBehavior(opts: WsOptions): WebSocketBehavior<ConnectionData> {
         d.authTimer = setTimeout(() => {
           if (d.closed || d.authed) return;
           d.closed = true;
-          ws.end(CLOSE_UNAUTHORIZED, 'no connect with a valid token within 5 s');
+          ws.end(CLOSE_UNAUTHORIZED, `no connect with a valid token within ${authTimeoutMs} ms`);
         }, authTimeoutMs);
       }
     },
@@ -120,12 +134,7 @@ export function wsBehavior(opts: WsOptions): WebSocketBehavior<ConnectionData> {
       const parsed = parseFrame(Buffer.from(message).toString('utf8'));
       if ('error' in parsed) return sendError(ws, parsed.id, parsed.error);
       const frame = parsed.frame;
-      if (frame.method === 'connect') {
-        const token = (frame.params as { token?: unknown } | undefined)?.token;
-        auth(ws, typeof token === 'string' ? token : undefined, frame.id);
-        if (d.authed) sendResult(ws, frame.id, { version: opts.version });
-        return;
-      }
+      if (frame.method === 'connect') return connect(ws, frame);
       if (!d.authed) return sendError(ws, frame.id, new AppError('unauthorized', 'send connect with params.token first'));
       const handler = opts.methods.get(frame.method);
       if (!handler) return sendError(ws, frame.id, new AppError('unknown_method', `unknown method "${frame.method}" (expected one of connect, ${[...opts.methods.keys()].join(', ')})`));
