@@ -5,9 +5,15 @@ import { VERSION } from '../version.js';
 import { runServe } from './serve.js';
 import { runConfig } from './config.js';
 import { runStatus } from './status.js';
+import { runSend } from './send.js';
+import { runChat } from './chat.js';
+import { runSessions } from './sessions.js';
 import { fail } from './output.js';
 
 const cli = cac('clanker');
+
+const URL_HELP = 'Gateway URL (default $CLANKER_URL or http://127.0.0.1:18789)';
+const TOKEN_HELP = 'Auth token (default $CLANKER_TOKEN or $CLANKER_SERVER_AUTH_TOKEN)';
 
 cli.command('serve', 'Start the gateway (HTTP + WebSocket, channels, agent)')
   .alias('gateway')
@@ -26,10 +32,34 @@ cli.command('config <action> [file]', 'Config: "init [FILE]" writes a commented 
   .action(runConfig);
 
 cli.command('status', 'Ask a running gateway for its status')
-  .option('--url <url>', 'Gateway URL (default $CLANKER_URL or http://127.0.0.1:18789)')
-  .option('--token <token>', 'Auth token (default $CLANKER_TOKEN or $CLANKER_SERVER_AUTH_TOKEN)')
+  .option('--url <url>', URL_HELP)
+  .option('--token <token>', TOKEN_HELP)
   .option('--json', 'Print the raw JSON')
   .action(runStatus);
+
+cli.command('send', 'Send a message out through a channel of a running gateway')
+  .option('--channel <channel>', 'telegram or discord')
+  .option('--to <id>', 'Chat id (Telegram) or channel id (Discord)')
+  .option('--message <text>', 'Text to send')
+  .option('--url <url>', URL_HELP)
+  .option('--token <token>', TOKEN_HELP)
+  .example('clanker send --channel telegram --to 123456789 --message "deploy finished"')
+  .action(runSend);
+
+cli.command('chat', 'Chat with the agent in the terminal (reads lines from stdin, prints the answer as it streams)')
+  .option('--session <id>', 'Continue this session (default: a new one)')
+  .option('--url <url>', URL_HELP)
+  .option('--token <token>', TOKEN_HELP)
+  .example('echo "hello" | clanker chat')
+  .action(runChat);
+
+cli.command('sessions <action> [id]', 'Sessions: "list", "show ID" (its messages), "reset ID" (forget its history)')
+  .option('--limit <n>', 'With show: the last N messages (default 50)')
+  .option('--json', 'Print the raw JSON')
+  .option('--url <url>', URL_HELP)
+  .option('--token <token>', TOKEN_HELP)
+  .example('clanker sessions show telegram:123456789 --limit 10')
+  .action(runSessions);
 
 cli.help();
 cli.version(VERSION);
