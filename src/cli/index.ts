@@ -2,15 +2,20 @@
 // The `clanker` command line: wires each command file into cac.
 import { cac } from 'cac';
 import { VERSION } from '../version.js';
-import { runServe } from './serve.js';
-import { runConfig } from './config.js';
-import { runStatus } from './status.js';
-import { runSend } from './send.js';
-import { runChat } from './chat.js';
-import { runSessions } from './sessions.js';
 import { fail } from './output.js';
 
 const cli = cac('clanker');
+
+/** Loads a command's module only when it runs: client commands then start without the server's imports. */
+function lazy<A extends unknown[]>(load: () => Promise<(...args: A) => unknown>): (...args: A) => Promise<unknown> {
+  return async (...args) => (await load())(...args);
+}
+const runServe = lazy(async () => (await import('./serve.js')).runServe);
+const runConfig = lazy(async () => (await import('./config.js')).runConfig);
+const runStatus = lazy(async () => (await import('./status.js')).runStatus);
+const runSend = lazy(async () => (await import('./send.js')).runSend);
+const runChat = lazy(async () => (await import('./chat.js')).runChat);
+const runSessions = lazy(async () => (await import('./sessions.js')).runSessions);
 
 const URL_HELP = 'Gateway URL (default $CLANKER_URL or http://127.0.0.1:18789)';
 const TOKEN_HELP = 'Auth token (default $CLANKER_TOKEN or $CLANKER_SERVER_AUTH_TOKEN)';
