@@ -90,7 +90,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     version: VERSION,
     authToken: config.server.auth_token,
     maxPayloadBytes: config.server.max_payload_bytes,
-    maxBufferBytes: config.server.ws_max_buffer_bytes,
     authTimeoutMs: config.server.ws_auth_timeout_ms,
     hub,
     logger,

@@ -16,6 +16,8 @@ export interface ConnectionData {
   /** Sequence of events sent to this connection alone (chat deltas of its own requests). */
   directSeq: number;
   closed: boolean;
+  /** Checks this connection's buffer after each direct send (publishes are checked by the hub's sweep). */
+  hub: EventHub;
 }
 
 export type MethodHandler = (ws: WebSocket<ConnectionData>, frame: RequestFrame) => unknown;
@@ -24,7 +26,6 @@ export interface WsOptions {
   version: string;
   authToken: string;
   maxPayloadBytes: number;
-  maxBufferBytes: number;
   authTimeoutMs?: number;
   hub: EventHub;
   logger: Logger;
@@ -38,19 +39,27 @@ export interface WsOptions {
 
 export const CLOSE_UNAUTHORIZED = 4401;
 
+/** Sends one frame to one connection; a client that asks and never reads is closed like any slow consumer. */
+function deliver(ws: WebSocket<ConnectionData>, text: string): void {
+  const d = ws.getUserData();
+  if (d.closed) return;
+  ws.send(text);
+  d.hub.closeIfSlow(ws);
+}
+
 export function sendResult(ws: WebSocket<ConnectionData>, id: string, result: unknown): void {
-  if (!ws.getUserData().closed) ws.send(`{"type":"res","id":${JSON.stringify(id)},"ok":true,"result":${JSON.stringify(result ?? null)}}`);
+  deliver(ws, `{"type":"res","id":${JSON.stringify(id)},"ok":true,"result":${JSON.stringify(result ?? null)}}`);
 }
 
 export function sendError(ws: WebSocket<ConnectionData>, id: string | null, err: AppError): void {
-  if (!ws.getUserData().closed) ws.send(JSON.stringify({ type: 'res', id, ok: false, error: err.toJSON() }));
+  deliver(ws, JSON.stringify({ type: 'res', id, ok: false, error: err.toJSON() }));
 }
 
 export function sendDirectEvent(ws: WebSocket<ConnectionData>, event: string, data: unknown): void {
   const d = ws.getUserData();
   if (d.closed) return;
   d.directSeq++;
-  ws.send(`{"type":"event","event":${JSON.stringify(event)},"topic":null,"seq":${d.directSeq},"data":${JSON.stringify(data)}}`);
+  deliver(ws, `{"type":"event","event":${JSON.stringify(event)},"topic":null,"seq":${d.directSeq},"data":${JSON.stringify(data)}}`);
 }
 
 let nextConnectionId = 0;
@@ -85,7 +94,9 @@ export function wsBehavior(opts: WsOptions): WebSocketBehavior<ConnectionData> {
   return {
     // uWS drops larger frames without a close frame; accept a margin and answer 1009 ourselves.
     maxPayloadLength: opts.maxPayloadBytes + 64 * 1024,
-    maxBackpressure: opts.maxBufferBytes,
+    // No uWS limit: over it uWS drops every frame, the 1013 close frame too (the client would see 1006).
+    // server.ws_max_buffer_bytes is enforced by the hub's sweep after publishes and by deliver() after direct sends.
+    maxBackpressure: 0,
     closeOnBackpressureLimit: false,
     idleTimeout: 120,
     sendPingsAutomatically: true,
@@ -108,7 +119,7 @@ export function wsBehavior(opts: WsOptions): WebSocketBehavior<ConnectionData> {
           .end(JSON.stringify({ error: { code: 'unauthorized', message: 'wrong bearer token' } })));
         return;
       }
-      const data: ConnectionData = { id: ++nextConnectionId, remote, authed: headerOk, authTimer: undefined, directSeq: 0, closed: false };
+      const data: ConnectionData = { id: ++nextConnectionId, remote, authed: headerOk, authTimer: undefined, directSeq: 0, closed: false, hub: opts.hub };
       res.cork(() => res.upgrade(data, key, protocol, extensions, context));
     },
     open: (ws) => {

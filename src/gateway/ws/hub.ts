@@ -65,13 +65,16 @@ export class EventHub implements EventSink {
   }
 
   closeSlowConsumers(): void {
-    for (const ws of this.sockets) {
-      if (ws.getBufferedAmount() > this.maxBufferBytes) {
-        this.slowClosed++;
-        this.sockets.delete(ws);
-        ws.end(1013, 'slow consumer: send buffer exceeded server.ws_max_buffer_bytes');
-      }
-    }
+    for (const ws of this.sockets) this.closeIfSlow(ws);
+  }
+
+  /** Closes `ws` with 1013 when its unsent data has passed the limit; true when it did. */
+  closeIfSlow(ws: WebSocket<ConnectionData>): boolean {
+    if (ws.getBufferedAmount() <= this.maxBufferBytes) return false;
+    this.slowClosed++;
+    this.sockets.delete(ws);
+    ws.end(1013, 'slow consumer: send buffer exceeded server.ws_max_buffer_bytes');
+    return true;
   }
 
   close(): void {
