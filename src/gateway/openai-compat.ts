@@ -15,7 +15,7 @@ export const CompletionRequest = Type.Object({
   stream: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
   stream_options: Type.Optional(Type.Union([Type.Object({ include_usage: Type.Optional(Type.Boolean()) }), Type.Null()])),
   n: Type.Optional(Type.Union([Type.Literal(1), Type.Null()])),
-  user: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_.:@-]+$' })),
+  user: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_.:@-]+$', description: '1-200 of A-Z a-z 0-9 _ . : @ - (it names the session openai:<user>)' })),
 });
 export type CompletionRequest = Static<typeof CompletionRequest>;
 
