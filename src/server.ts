@@ -107,9 +107,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await pool.destroy();
     await dbs.root.close();
   };
-
   // Listen first so /health answers at once; /ready says 503 until the actors are up.
-  // If listening fails, the threads already started would keep the process alive: stop them first.
   const port = await gateway.listen().catch(async (err: unknown) => {
     await stop();
     throw err;

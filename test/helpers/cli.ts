@@ -13,7 +13,7 @@ export const CLI_PATH = fileURLToPath(new URL('../../src/cli/index.js', import.m
 /** Default working directory of child processes: a folder that never holds a clanker.toml. */
 const QUIET_CWD = fileURLToPath(new URL('.', import.meta.url));
 
-const START_TIMEOUT_MS = 10_000;
+const START_TIMEOUT_MS = 20_000;
 const CLI_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 8_000;
 
@@ -127,6 +127,11 @@ export interface GatewayOptions {
   dataDir?: string;
   /** Written to `<temp dir>/clanker.toml` and passed as `--config`. */
   configToml?: string;
+  /**
+   * Resolve on "gateway listening" (HTTP up, actors maybe still starting) or on "gateway ready"
+   * (the store is up; the default). A log level above info hides the ready line: listening is used then.
+   */
+  until?: 'listening' | 'ready';
 }
 
 /** Parses the JSON log lines among `lines`, skipping anything else (pretty output, CLI errors). */
@@ -154,12 +159,19 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
     args.push('--config', file);
   }
   args.push(...(opts.args ?? []));
+  const quiet = ['warn', 'error', 'fatal', 'silent'].includes(args[args.indexOf('--log-level') + 1] ?? '');
+  const until = quiet ? 'listening' : opts.until ?? 'ready';
   let onListening: (url: string) => void = () => undefined;
   const listening = new Promise<string>((resolve) => { onListening = resolve; });
+  let listeningUrl = '';
   const proc = spawn(process.execPath, args, { cwd: dir.path, env: cleanEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
   const lines = captureLines(proc, (line) => {
     const [entry] = jsonLines([line]);
-    if (entry?.msg === 'gateway listening' && typeof entry.url === 'string') onListening(entry.url);
+    if (entry?.msg === 'gateway listening' && typeof entry.url === 'string') {
+      listeningUrl = entry.url;
+      if (until === 'listening') onListening(entry.url);
+    }
+    if (entry?.msg === 'gateway ready' && until === 'ready') onListening(listeningUrl);
   });
   const exit = closed(proc);
 
@@ -173,7 +185,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<RunningGa
   const exitedEarly = exit.then(({ code, signal }): never => { throw new Error(`gateway exited (code ${code}, signal ${signal}) before listening`); });
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`gateway did not log "gateway listening" within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+    timer = setTimeout(() => reject(new Error(`gateway did not log "gateway ${until}" within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
   });
   let url: string;
   try {
