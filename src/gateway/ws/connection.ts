@@ -16,7 +16,7 @@ export interface ConnectionData {
   /** Sequence of events sent to this connection alone (chat deltas of its own requests). */
   directSeq: number;
   closed: boolean;
-  /** Checks this connection's buffer after each direct send (publishes are checked by the hub's sweep). */
+  /** Told when a direct send leaves this connection's buffer over the limit (publishes tell it themselves). */
   hub: EventHub;
 }
 
@@ -39,12 +39,12 @@ export interface WsOptions {
 
 export const CLOSE_UNAUTHORIZED = 4401;
 
-/** Sends one frame to one connection; a client that asks and never reads is closed like any slow consumer. */
+/** Sends one frame to one connection; a client that asks and never reads is found by the hub's sweep. */
 function deliver(ws: WebSocket<ConnectionData>, text: string): void {
   const d = ws.getUserData();
   if (d.closed) return;
   ws.send(text);
-  d.hub.closeIfSlow(ws);
+  if (ws.getBufferedAmount() > d.hub.maxBufferBytes) d.hub.scheduleSweep();
 }
 
 export function sendResult(ws: WebSocket<ConnectionData>, id: string, result: unknown): void {
@@ -95,7 +95,7 @@ export function wsBehavior(opts: WsOptions): WebSocketBehavior<ConnectionData> {
     // uWS drops larger frames without a close frame; accept a margin and answer 1009 ourselves.
     maxPayloadLength: opts.maxPayloadBytes + 64 * 1024,
     // No uWS limit: over it uWS drops every frame, the 1013 close frame too (the client would see 1006).
-    // server.ws_max_buffer_bytes is enforced by the hub's sweep after publishes and by deliver() after direct sends.
+    // server.ws_max_buffer_bytes is enforced by the hub's sweep, after publishes and after large direct sends.
     maxBackpressure: 0,
     closeOnBackpressureLimit: false,
     idleTimeout: 120,

@@ -17,7 +17,7 @@ export class EventHub implements EventSink {
   slowClosed = 0;
   published = 0;
 
-  constructor(private readonly app: TemplatedApp, private readonly maxBufferBytes: number) {}
+  constructor(private readonly app: TemplatedApp, readonly maxBufferBytes: number) {}
 
   add(ws: WebSocket<ConnectionData>): void {
     this.sockets.add(ws);
@@ -55,8 +55,11 @@ export class EventHub implements EventSink {
     this.publish('status', event, data);
   }
 
-  // Slow consumers are found after a publish, not during it, so fan-out never waits on one of them.
-  private scheduleSweep(): void {
+  /**
+   * Checks every buffer shortly (50 ms) after a publish or a large direct send, not during it: fan-out
+   * never waits on a slow client, and a client that is reading gets a moment to take a large frame.
+   */
+  scheduleSweep(): void {
     if (this.sweepTimer) return;
     this.sweepTimer = setTimeout(() => {
       this.sweepTimer = undefined;
