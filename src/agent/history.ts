@@ -26,6 +26,19 @@ export function turnsToRead(historyTokens: number): number {
 }
 
 /**
+ * The conversation the model sees when answering user turn `seq`, from the turns up to it and those stored
+ * after it. An answer is stored when it is ready, so while messages queue in a session its seq comes after
+ * later questions: each answer goes back right after the question it answers; later questions stay out.
+ */
+export function conversationUpTo(upTo: readonly Turn[], later: readonly Turn[], seq: number): Turn[] {
+  const questions = new Set(upTo.filter((t) => t.role === 'user').map((t) => t.seq));
+  const answers = [...upTo, ...later].filter((t) => t.role === 'assistant' && t.replyTo !== undefined && t.replyTo < seq && questions.has(t.replyTo));
+  const rest = upTo.filter((t) => t.role === 'user' || t.replyTo === undefined);
+  const position = (t: Turn): number => (t.role === 'assistant' && t.replyTo !== undefined ? t.replyTo + 0.5 : t.seq);
+  return [...rest, ...answers].sort((a, b) => position(a) - position(b));
+}
+
+/**
  * Turns as a valid chat: empty turns dropped, consecutive same-role turns merged (an unanswered user
  * turn followed by another), leading and trailing assistant turns dropped. Both providers then accept it:
  * user first, roles alternating, user last.

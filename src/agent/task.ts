@@ -8,7 +8,7 @@ import { AppError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { openDbs } from '../store/lmdb.js';
 import { StoreReader } from '../store/store.js';
-import { turnsToRead } from './history.js';
+import { conversationUpTo, turnsToRead } from './history.js';
 import { createProvider } from './providers.js';
 import { runAgent } from './runner.js';
 
@@ -16,6 +16,8 @@ const checkTask = TypeCompiler.Compile(AgentTask);
 const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 /** Deltas are events (never awaited); the capacity only bounds requests, which this mailbox does not send. */
 const MAILBOX_CAPACITY = 64;
+/** Turns read after the one answered, for answers to earlier questions stored late: two per queued message (256) is enough. */
+const LATER_TURNS = 1024;
 
 // One LMDB environment per data directory per worker, kept open across tasks.
 const readers = new Map<string, StoreReader>();
@@ -63,7 +65,11 @@ export async function runAgentTask(input: unknown): Promise<AgentResult> {
   try {
     const reader = readerFor(task.store.dataDir, task.store.mapSizeMb);
     const { agent } = task;
-    const turns = reader.history(task.session, turnsToRead(agent.history_tokens)).filter((t) => t.seq <= task.seq);
+    const turns = conversationUpTo(
+      reader.historyUpTo(task.session, task.seq, turnsToRead(agent.history_tokens)),
+      reader.turnsAfter(task.session, task.seq, LATER_TURNS),
+      task.seq,
+    );
     const last = turns.at(-1);
     if (last?.seq !== task.seq || last.role !== 'user') {
       throw new AppError('not_found', `session ${task.session} has no user turn ${task.seq} to answer`);

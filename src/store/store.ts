@@ -21,6 +21,17 @@ export class StoreReader {
     return turns.reverse();
   }
 
+  /** The newest `limit` turns with a seq up to and including `seq`, oldest first. */
+  historyUpTo(session: string, seq: number, limit: number): Turn[] {
+    const turns = [...this.dbs.messages.getRange({ start: [session, seq], end: [session, -1], reverse: true, limit })].map((e) => e.value);
+    return turns.reverse();
+  }
+
+  /** Turns stored after `seq`, oldest first, at most `limit`. */
+  turnsAfter(session: string, seq: number, limit: number): Turn[] {
+    return [...this.dbs.messages.getRange({ start: [session, seq + 1], end: [session, MAX_SEQ], limit })].map((e) => e.value);
+  }
+
   turn(session: string, seq: number): Turn | undefined {
     return this.dbs.messages.get([session, seq]);
   }
