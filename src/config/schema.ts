@@ -26,6 +26,7 @@ const Server = Type.Object({
   auth_token: secret(Str('', 'Bearer token required on every route but /health when set')),
   max_payload_bytes: Int(1_048_576, 1024, 'Largest accepted HTTP body or WebSocket frame'),
   ws_max_buffer_bytes: Int(1_048_576, 16_384, 'A WebSocket client whose unsent data passes this is closed (1013)'),
+  ws_auth_timeout_ms: Int(5000, 50, 'Time a WebSocket client without a valid header token has to send connect before it is closed (4401)', 60_000),
   rate_limit_per_minute: Int(600, 0, 'Requests per minute per client address (0 = unlimited)'),
   max_rss_mb: Int(0, 0, 'Above this resident memory the gateway sheds new work (0 = off)'),
   tls: Tls,
