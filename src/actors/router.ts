@@ -65,10 +65,22 @@ export class Router {
   /** Persists an inbound message (acknowledged = on disk) and queues its answer; duplicates are not answered again. */
   async accept(msg: InboundMessage, onDelta?: DeltaListener): Promise<{ seq: number; duplicate: boolean; answer: Promise<TurnReply> | undefined }> {
     const ts = Date.now();
-    const { seq, duplicate } = await this.deps.store.appendUser(msg, ts);
-    if (duplicate) return { seq, duplicate, answer: undefined };
+    // The queue place is taken before the message is stored: a full queue refuses without storing it.
+    const slot = this.queue.reserve(msg.session);
+    let stored: { seq: number; duplicate: boolean };
+    try {
+      stored = await this.deps.store.appendUser(msg, ts);
+    } catch (err) {
+      slot.release();
+      throw err;
+    }
+    const { seq, duplicate } = stored;
+    if (duplicate) {
+      slot.release();
+      return { seq, duplicate, answer: undefined };
+    }
     this.deps.events.message({ id: `${msg.session}#${seq}`, direction: 'in', channel: msg.channel, session: msg.session, sender: msg.sender, text: msg.text, ts });
-    const answer = this.queue.run(msg.session, () => this.answer(msg.session, seq, msg.channel, msg.to, msg.replyTo, onDelta));
+    const answer = slot.run(() => this.answer(msg.session, seq, msg.channel, msg.to, msg.replyTo, onDelta));
     answer.catch((err: unknown) => this.deps.logger.error({ err, session: msg.session, seq }, 'answering failed'));
     return { seq, duplicate, answer };
   }
