@@ -5,8 +5,7 @@ import { runCli, startGateway, type RunningGateway } from '../helpers/cli.js';
 import { errorOf, httpBytes, rawHttp, secretsIn, WsProbe } from '../helpers/probe.js';
 import { startFakeAnthropic, type FakeModelServer } from '../fakes/anthropic.js';
 import { startFakeOpenAI } from '../fakes/openai.js';
-import { healthRoutes } from '../../src/gateway/http/health.js';
-import { apiRoutes } from '../../src/gateway/http/api-routes.js';
+import { allRoutes } from '../helpers/routes.js';
 import { wsMethods } from '../../src/gateway/ws/methods.js';
 import { isAuthorized, tokensEqual } from '../../src/gateway/auth.js';
 import type { GatewayApi } from '../../src/gateway/api.js';
@@ -19,11 +18,7 @@ const DISCORD = 'discord-rel-bot-token.0123456789';
 const WEBHOOK = 'webhook-rel-secret-0123456789';
 const SECRETS = [AUTH, AGENT_KEY, FALLBACK_KEY, TELEGRAM, TELEGRAM.split(':')[1] as string, DISCORD, WEBHOOK];
 
-const ROUTES = [
-  ...healthRoutes({ version: '', parts: () => [], status: () => ({}) }),
-  ...apiRoutes({} as GatewayApi, 1024),
-  { method: 'GET', pattern: '/metrics', auth: true },
-].map(({ method, pattern, auth }) => ({ method, path: pattern.replace(/:[a-z]+/g, 'ws:x'), auth }));
+const ROUTES = allRoutes().map(({ method, pattern, auth }) => ({ method, path: pattern.replace(/:[a-z]+/g, 'ws:x'), auth }));
 const WS_METHODS = [...wsMethods({} as GatewayApi).keys()];
 const BAD_HEADERS: Array<Record<string, string>> = [
   {}, { authorization: 'Bearer wrong-token-123' }, { authorization: `Bearer ${AUTH}x` }, { authorization: AUTH },

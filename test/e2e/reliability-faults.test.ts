@@ -15,6 +15,11 @@ async function history(port: number, session: string): Promise<Array<{ role: str
   return (JSON.parse(res?.body ?? '{}') as { messages: Array<{ role: string; text: string }> }).messages;
 }
 
+/** The gateway's error log lines, for assertion messages. */
+function errors(gw: RunningGateway): string {
+  return gw.lines().filter((l) => /"level":(50|60)/.test(l)).slice(-5).map((l) => l.slice(0, 1500)).join('\n');
+}
+
 /** Waits (bounded) until a log line matching `msg` appears. */
 async function logLine(gw: RunningGateway, msg: RegExp, ms = 20_000): Promise<Record<string, unknown>> {
   const deadline = Date.now() + ms;
@@ -58,11 +63,11 @@ describe('reliability: provider outage and recovery', () => {
         sent.push(m);
         if (i % 2 === 0) {
           const res = await chat(gw.port, m);
-          assert.equal(res?.status, 200, res?.body);
+          assert.equal(res?.status, 200, `${res?.body}\n${errors(gw)}`);
           replies.push((JSON.parse(res?.body ?? '{}') as { text: string }).text);
         } else {
           const res = await ws.request('chat', m, 60_000);
-          assert.equal(res?.ok, true, JSON.stringify(res));
+          assert.equal(res?.ok, true, `${JSON.stringify(res)}\n${errors(gw)}`);
           replies.push((res?.result as { text: string }).text);
         }
       }));
@@ -142,7 +147,7 @@ describe('reliability: a full store (storage.map_size_mb)', () => {
       refused = results.find((r) => r?.status !== 200);
     }
     assert.ok(refused, 'the store never filled up');
-    assert.equal(refused.status, 507, refused.body);
+    assert.equal(refused.status, 507, `${refused.body}\n${errors(gw)}`);
     assert.equal(errorOf(refused)?.code, 'storage_full');
     assert.ok(stored > 10, `only ${stored} chats fit`);
     const again = await chat(gw.port, { session: 'http:other', text: 'f'.repeat(90_000) });

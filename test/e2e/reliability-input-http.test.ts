@@ -5,11 +5,9 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { startGateway, type RunningGateway } from '../helpers/cli.js';
 import { errorOf, httpBytes, rawHttp, secretsIn, type RawResponse } from '../helpers/probe.js';
-import { checkProperty, hostileBody, hostileString, pct } from '../helpers/hostile-arbs.js';
+import { checkProperty, hostileBody, hostileJson, hostileString, pct } from '../helpers/hostile-arbs.js';
 import { ERROR_STATUS, isErrorCode } from '../../src/errors.js';
-import { healthRoutes } from '../../src/gateway/http/health.js';
-import { apiRoutes } from '../../src/gateway/http/api-routes.js';
-import type { GatewayApi } from '../../src/gateway/api.js';
+import { allRoutes } from '../helpers/routes.js';
 
 const TOKEN = 'http-fuzz-token-0123456789abcdef';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -17,13 +15,6 @@ const MAX_BODY = 262_144;
 /** uWS refuses request heads past this size by closing; anything smaller must get an answer. */
 const MAX_HEAD = 4096;
 const RUNS_PER_ROUTE = 20;
-
-/** Every HTTP route the gateway registers, read from the same factories server.ts uses. */
-function allRoutes(): Array<{ method: string; pattern: string }> {
-  const health = healthRoutes({ version: '', parts: () => [], status: () => ({}) });
-  const api = apiRoutes({} as GatewayApi, MAX_BODY);
-  return [...health, ...api, { method: 'GET', pattern: '/metrics' }].map(({ method, pattern }) => ({ method, pattern }));
-}
 
 function rssMb(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:')) ?? '';
@@ -64,6 +55,23 @@ const query = fc.oneof(
     .map((pairs) => pairs.length === 0 ? '' : '?' + pairs.map(([k, v]) => `${pct(k)}=${pct(v)}`).join('&')),
   fc.constantFrom('?%', '?&&&', '?a=%zz', '?limit=%', '?limit=1&limit=2', '?limit[]=1', '?__proto__[polluted]=1'),
 );
+/** Bodies shaped like what each POST route expects, with hostile values where the fields go. */
+function plausibleBody(pattern: string): fc.Arbitrary<Buffer> {
+  const value = fc.oneof(hostileString, hostileJson);
+  const shapes: Record<string, fc.Arbitrary<unknown>> = {
+    '/api/chat': fc.record({ session: value, text: value }, { requiredKeys: [] }),
+    '/api/message': fc.record({ channel: fc.oneof(fc.constantFrom('telegram', 'discord'), value), to: value, text: value }, { requiredKeys: [] }),
+    '/api/pairing/approve': fc.record({ channel: fc.oneof(fc.constantFrom('telegram', 'discord'), value), code: value }, { requiredKeys: [] }),
+    '/v1/chat/completions': fc.record({
+      model: fc.oneof(fc.constant('echo'), value),
+      messages: fc.oneof(fc.array(fc.record({ role: fc.oneof(fc.constantFrom('user', 'system', 'assistant', 'tool'), value), content: value }, { requiredKeys: [] }), { maxLength: 4 }), value),
+      stream: fc.oneof(fc.boolean(), value), user: value, stream_options: fc.oneof(fc.record({ include_usage: fc.oneof(fc.boolean(), value) }), value),
+    }, { requiredKeys: [] }),
+  };
+  const shape = shapes[pattern];
+  return shape ? fc.oneof(hostileBody, shape.map((v) => Buffer.from(JSON.stringify(v)))) : hostileBody;
+}
+
 const contentType = fc.constantFrom<Record<string, string>>({}, { 'content-type': 'application/json' }, { 'content-type': 'text/plain' }, { 'content-type': 'application/json; charset=latin1' });
 
 describe('reliability: HTTP input on every route', () => {
@@ -86,7 +94,7 @@ describe('reliability: HTTP input on every route', () => {
 
   for (const route of allRoutes()) {
     test(`${route.method} ${route.pattern}: hostile path params, queries and bodies`, async () => {
-      await checkProperty(fc.asyncProperty(fc.array(segment, { minLength: 2, maxLength: 2 }), query, hostileBody, contentType, async ([a, b], q, body, ct) => {
+      await checkProperty(fc.asyncProperty(fc.array(segment, { minLength: 2, maxLength: 2 }), query, plausibleBody(route.pattern), contentType, async ([a, b], q, body, ct) => {
         let n = 0;
         const path = route.pattern.replace(/:[a-z]+/g, () => (n++ === 0 ? a : b) ?? 'x');
         await send(httpBytes(route.method, path + q, { ...AUTH, ...ct }, route.method === 'GET' ? '' : body), `${route.method} ${path.slice(0, 80)}${q.slice(0, 80)}`);

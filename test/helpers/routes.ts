@@ -1,0 +1,18 @@
+// Every HTTP route a running gateway serves, read from the same factories server.ts registers (so a new route cannot be missed).
+import { healthRoutes } from '../../src/gateway/http/health.js';
+import { apiRoutes } from '../../src/gateway/http/api-routes.js';
+import { openaiRoutes } from '../../src/gateway/http/openai-routes.js';
+import type { GatewayApi } from '../../src/gateway/api.js';
+
+export interface RouteInfo { method: string; pattern: string; auth: boolean }
+
+/** Method, pattern and auth flag of each route; handlers are never called, so no API object is needed. */
+export function allRoutes(): RouteInfo[] {
+  const api = {} as GatewayApi;
+  return [
+    ...healthRoutes({ version: '', parts: () => [], status: () => ({}) }),
+    ...apiRoutes(api, 1024),
+    ...openaiRoutes(api, { models: ['echo'], maxBody: 1024 }),
+    { method: 'GET', pattern: '/metrics', auth: true },
+  ].map(({ method, pattern, auth }) => ({ method, pattern, auth }));
+}
