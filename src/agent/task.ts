@@ -63,7 +63,8 @@ export async function runAgentTask(input: unknown): Promise<AgentResult> {
   const task = validateAgentTask(input);
   const mailbox = new Mailbox(task.port, { capacity: MAILBOX_CAPACITY, name: `agent:${task.session}` });
   try {
-    const reader = readerFor(task.store.dataDir, task.store.mapSizeMb);
+    // The turn to answer was written by another thread just before this task was sent: read the newest snapshot.
+    const reader = readerFor(task.store.dataDir, task.store.mapSizeMb).latest();
     const { agent } = task;
     const turns = conversationUpTo(
       reader.historyUpTo(task.session, task.seq, turnsToRead(agent.history_tokens)),

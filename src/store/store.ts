@@ -7,6 +7,15 @@ const ZERO: Usage = { input: 0, output: 0 };
 export class StoreReader {
   constructor(readonly dbs: StoreDbs) {}
 
+  /**
+   * Moves reads to the newest committed snapshot. Needed right after another thread's write was acknowledged:
+   * lmdb-js renews its read transaction only once per event turn, so a read in the same turn can miss the write.
+   */
+  latest(): this {
+    this.dbs.root.resetReadTxn();
+    return this;
+  }
+
   session(id: string): SessionRecord | undefined {
     return this.dbs.sessions.get(id);
   }
