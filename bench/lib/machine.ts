@@ -1,0 +1,50 @@
+// What the numbers were measured on: cores, CPU model, memory, Node version, load and the open-file limit.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem, platform, arch } from 'node:os';
+import { loadUws } from '../../src/gateway/uws.js';
+
+export interface MachineInfo {
+  cores: number;
+  cpuModel: string;
+  memoryGb: number;
+  os: string;
+  node: string;
+  uws: string;
+  /** Soft limit of open files per process (each WebSocket client and each server connection needs one). */
+  fdLimit: number;
+  /** 1-minute load average when the run started: other work on the machine skews every figure. */
+  loadAvg1m: number;
+}
+
+/** `ulimit -n` as children of this process inherit it; NaN when the shell cannot tell. */
+export function fdLimit(): number {
+  try {
+    const out = execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8', timeout: 5000 }).trim();
+    return out === 'unlimited' ? Infinity : Number(out);
+  } catch {
+    return NaN;
+  }
+}
+
+export function machineInfo(): MachineInfo {
+  const list = cpus();
+  return {
+    cores: list.length,
+    cpuModel: list[0]?.model.trim() ?? 'unknown',
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    os: `${platform()} ${release()} ${arch()}`,
+    node: process.version,
+    uws: loadUws().build,
+    fdLimit: fdLimit(),
+    loadAvg1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+  };
+}
+
+/** Resident set size of a process in bytes, read from /proc (Linux); worker threads count, as they share it. */
+export function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
+  if (kb === undefined) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(kb) * 1024;
+}
