@@ -5,8 +5,12 @@ import { machineInfo } from './lib/machine.js';
 import { readResult, renderSummary, writeResult, RESULTS_DIR, type ScenarioResult } from './lib/results.js';
 import type { Scenario } from './lib/scenario.js';
 import { wsFanout } from './ws-fanout.js';
+import { wsChat } from './ws-chat.js';
+import { httpIngest } from './http-ingest.js';
+import { telegramE2e } from './telegram-e2e.js';
+import { footprint } from './footprint.js';
 
-const SCENARIOS: Scenario[] = [wsFanout];
+const SCENARIOS: Scenario[] = [wsFanout, wsChat, httpIngest, telegramE2e, footprint];
 
 function parseArgs(argv: string[]): { names: string[]; quick: boolean; profileDir: string | undefined } {
   const names: string[] = [];
@@ -30,7 +34,7 @@ async function main(): Promise<void> {
   const log = (m: string): void => console.log(m);
   const machine = machineInfo();
   log(`bench on ${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}, fd limit ${machine.fdLimit}, load ${machine.loadAvg1m}`);
-  if (machine.fdLimit < 25_000) log(`note: open-file limit ${machine.fdLimit}; 10,000 clients need 10,000 in the load processes and 10,000 in the server (each process has its own limit)`);
+  if (!(machine.fdLimit >= 10_500)) log(`WARNING: open-file limit (ulimit -n) is ${machine.fdLimit}: 10,000 clients need about 10,500 per process (server and each load process); raise it with ulimit -n 20000`);
   let failed = 0;
   for (const scenario of chosen) {
     const started = performance.now();

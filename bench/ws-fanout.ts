@@ -18,11 +18,11 @@ function find(runs: FanoutRun[], target: TargetKind, clients: number): FanoutRun
 function tables(runs: FanoutRun[], sizes: number[], rate: number, window: number): Table[] {
   const detail: Table = {
     title: `Fan-out per target (paced: ${rate} injections/s, each = 2 events to every client; max: ${window} injections in flight, gated on delivery)`,
-    columns: ['clients', 'target', 'connected', 'paced frames/s', 'paced p50 ms', 'paced p99 ms', 'paced p99.9 ms', 'max frames/s', 'max injections/s', 'max p50 ms', 'max p99 ms', 'max p99.9 ms', 'lost', 'server RSS MB'],
+    columns: ['clients', 'target', 'connected', 'paced frames/s', 'paced p50 ms', 'paced p99 ms', 'paced p99.9 ms', 'max frames/s', 'max injections/s', 'max p50 ms', 'max p99 ms', 'max p99.9 ms', 'server CPU ms per 1k frames', 'lost', 'server RSS MB'],
     rows: runs.map((r): Cell[] => [
       r.clients, r.target, r.connected,
       Math.round(r.paced.deliveredPerSec), round(r.paced.all.p50), round(r.paced.all.p99), round(r.paced.all.p999),
-      Math.round(r.max.deliveredPerSec), Math.round(r.max.injectedPerSec), round(r.max.all.p50), round(r.max.all.p99), round(r.max.all.p999),
+      Math.round(r.max.deliveredPerSec), Math.round(r.max.injectedPerSec), round(r.max.all.p50), round(r.max.all.p99), round(r.max.all.p999), round(r.max.cpuMsPerKFrames),
       r.paced.expected - r.paced.frames + r.max.expected - r.max.frames, Math.round(r.serverRssMb),
     ]),
   };

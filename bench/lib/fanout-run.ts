@@ -17,6 +17,8 @@ export interface PhaseResult {
   in: LatencySummary;
   out: LatencySummary;
   all: LatencySummary;
+  /** Server CPU time per 1,000 delivered frames, ms. */
+  cpuMsPerKFrames: number;
   errors: string[];
 }
 
@@ -56,14 +58,16 @@ class ClientGroup {
   }
 }
 
-async function phase(group: ClientGroup, injector: LoadProcess, fromN: number, command: IpcMessage, timeoutMs: number): Promise<{ result: PhaseResult; sent: number; closes: number }> {
+async function phase(target: ServerProcess, group: ClientGroup, injector: LoadProcess, fromN: number, command: IpcMessage, timeoutMs: number): Promise<{ result: PhaseResult; sent: number; closes: number }> {
   group.reset();
   await Promise.all(group.procs.map((p) => p.ask({ type: 'measure', fromN, eventsPerInjection: EVENTS_PER_INJECTION }, 'measuring', 10_000)));
+  const cpu0 = target.cpuMs();
   const inj = await injector.ask(command, 'injected', timeoutMs);
   const ok = Number(inj.ok);
   // Let the last injections reach every client (bounded), then collect.
   const drainUntil = performance.now() + 10_000;
   while (group.minDone < ok && performance.now() < drainUntil) await sleep(20);
+  const cpuMs = target.cpuMs() - cpu0;
   const results = await Promise.all(group.procs.map((p) => p.ask({ type: 'stop' }, 'result', 10_000)));
   const hIn = new Histogram();
   const hOut = new Histogram();
@@ -97,6 +101,7 @@ async function phase(group: ClientGroup, injector: LoadProcess, fromN: number, c
       in: hIn.summary(),
       out: hOut.summary(),
       all: all.summary(),
+      cpuMsPerKFrames: frames > 0 ? (cpuMs * 1000) / frames : NaN,
       errors: inj.errors as string[],
     },
   };
@@ -123,10 +128,10 @@ export async function runFanout(target: ServerProcess, p: FanoutParams, log: (m:
     const group = new ClientGroup(procs, () => injector.send({ type: 'progress', delivered: group.minDone }));
     await injector.ask({ type: 'init', url: `${target.url}/api/chat`, sockets: 32 }, 'ready', 5000);
     let fromN = 0;
-    const paced = await phase(group, injector, fromN, { type: 'paced', rate: p.rate, durationMs: p.phaseMs }, p.phaseMs + 30_000);
+    const paced = await phase(target, group, injector, fromN, { type: 'paced', rate: p.rate, durationMs: p.phaseMs }, p.phaseMs + 30_000);
     fromN += paced.sent;
     log(`    paced ${p.rate}/s: ${Math.round(paced.result.deliveredPerSec)} frames/s, p99 ${paced.result.all.p99.toFixed(2)} ms`);
-    const max = await phase(group, injector, fromN, { type: 'window', window: p.window, durationMs: p.phaseMs }, p.phaseMs + 30_000);
+    const max = await phase(target, group, injector, fromN, { type: 'window', window: p.window, durationMs: p.phaseMs }, p.phaseMs + 30_000);
     log(`    max (window ${p.window}): ${Math.round(max.result.deliveredPerSec)} frames/s, ${Math.round(max.result.injectedPerSec)} injections/s, p99 ${max.result.all.p99.toFixed(2)} ms`);
     return {
       target: target.kind, clients: p.clients, connected, connectMs, serverRssMb,

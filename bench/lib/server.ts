@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { rssOf } from './machine.js';
+import { cpuTimeMs, rssOf } from './machine.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = join(REPO_ROOT, 'dist/src/cli/index.js');
@@ -20,8 +20,11 @@ export interface ServerProcess {
   kind: TargetKind;
   url: string;
   pid: number;
-  /** performance.now() of this process when the child was spawned. */
+  /** performance.now() of this process when the child was spawned, and when it said it was listening. */
   spawnedAt: number;
+  listeningAt: number;
+  /** CPU time used by the process so far, ms. */
+  cpuMs(): number;
   rss(): number;
   /** The last lines the process wrote, for error messages. */
   tail(): string;
@@ -32,8 +35,10 @@ export interface GatewayOptions {
   /** Extra TOML appended to the generated config file (channel sections). */
   toml?: string;
   env?: Record<string, string>;
-  /** Node flags such as --cpu-prof. */
+  /** Node flags such as --max-old-space-size. */
   nodeArgs?: string[];
+  /** Write a V8 CPU profile of the gateway into this directory when it exits. */
+  profileDir?: string | undefined;
   startTimeoutMs?: number;
 }
 
@@ -86,7 +91,7 @@ function launch(kind: TargetKind, args: string[], env: NodeJS.ProcessEnv, timeou
         if (url === undefined) continue;
         found = true;
         clearTimeout(timer);
-        resolve({ kind, url, pid: child.pid as number, spawnedAt, rss: () => rssOf(child.pid as number), tail, stop });
+        resolve({ kind, url, pid: child.pid as number, spawnedAt, listeningAt: performance.now(), rss: () => rssOf(child.pid as number), cpuMs: () => cpuTimeMs(child.pid as number), tail, stop });
       }
     };
     child.stdout?.on('data', onData);
@@ -105,7 +110,8 @@ export async function spawnGateway(opts: GatewayOptions = {}): Promise<ServerPro
   const dir = mkdtempSync(join(tmpdir(), 'clanker-bench-'));
   const config = join(dir, 'clanker.toml');
   writeFileSync(config, `[server]\nhost = "127.0.0.1"\nport = 0\nrate_limit_per_minute = 0\n\n[agent]\nprovider = "echo"\n\n${opts.toml ?? ''}`);
-  const args = [...(opts.nodeArgs ?? []), CLI, 'serve', '--config', config, '--data-dir', join(dir, 'data')];
+  const prof = opts.profileDir ? ['--cpu-prof', '--cpu-prof-dir', opts.profileDir] : [];
+  const args = [...prof, ...(opts.nodeArgs ?? []), CLI, 'serve', '--config', config, '--data-dir', join(dir, 'data')];
   const server = await launch('gateway', args, cleanEnv(opts.env ?? {}), opts.startTimeoutMs ?? 30_000, () => rmSync(dir, { recursive: true, force: true }));
   return { ...server, dataDir: join(dir, 'data') };
 }
