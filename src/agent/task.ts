@@ -6,7 +6,7 @@ import { Mailbox, firstProblem } from '../actors/mailbox.js';
 import { AgentTask, type AgentDelta, type AgentResult } from '../actors/messages.js';
 import { AppError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
-import { openDbs } from '../store/lmdb.js';
+import { closeDbs, openDbs } from '../store/lmdb.js';
 import { StoreReader } from '../store/store.js';
 import { turnsToRead } from './history.js';
 import { createProvider } from './providers.js';
@@ -41,7 +41,7 @@ function loggerFor(level: string, secrets: string[]): Logger {
 export async function closeAgentStores(): Promise<void> {
   const open = [...readers.values()];
   readers.clear();
-  await Promise.all(open.map((r) => r.dbs.root.close()));
+  await Promise.all(open.map((r) => closeDbs(r.dbs)));
 }
 
 /** Checks the shape of a task coming from the main thread; a bad one is a programming error, reported clearly. */
