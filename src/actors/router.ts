@@ -110,6 +110,9 @@ export class Router {
   private async answer(session: string, seq: number, channel: string, to: string, replyTo?: string): Promise<TurnReply> {
     const { store, events } = this.deps;
     const budget = this.deps.budget(session);
+    // WebSocket and HTTP callers get the reply themselves: no delivery step, so storing the answer closes the turn.
+    const closesOnAnswer = !this.deps.channels.has(channel);
+    let closed = false;
     let reply: TurnReply;
     if (!budget.ok) {
       reply = { session, seq, text: budget.reply, usage: NO_USAGE, ok: false };
@@ -123,14 +126,15 @@ export class Router {
         this.streamToChannel(channel, to, streamId, streamed, replyTo);
       });
       if (result.ok) {
-        await store.appendAnswer({ session, replyTo: seq, text: result.text, usage: result.usage, provider: result.provider, model: result.model });
+        await store.appendAnswer({ session, replyTo: seq, text: result.text, usage: result.usage, provider: result.provider, model: result.model }, Date.now(), closesOnAnswer);
+        closed = closesOnAnswer;
         reply = { session, seq, text: result.text, usage: result.usage, ok: true };
       } else {
         reply = { session, seq, text: result.apology, usage: NO_USAGE, ok: false };
       }
     }
     await this.deliver(channel, to, reply.text, `${session}#${seq}`, replyTo);
-    await store.delivered(session, seq);
+    if (!closed) await store.delivered(session, seq);
     events.message({ id: `${session}#${seq}.out`, direction: 'out', channel, session, sender: ASSISTANT, text: reply.text, ts: Date.now() });
     return reply;
   }
