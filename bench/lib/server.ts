@@ -1,6 +1,6 @@
 // Starts the systems under test as child processes: the gateway through its real CLI, and the two baselines.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,9 @@ const BASELINES: Record<BaselineKind, string> = {
   'raw-uws': fileURLToPath(new URL('../baselines/raw-uws.js', import.meta.url)),
   'ws-broker': fileURLToPath(new URL('../baselines/ws-broker.js', import.meta.url)),
 };
+
+/** A RAM-backed directory when the machine has one. */
+export const TMPFS = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 
 export type BaselineKind = 'raw-uws' | 'ws-broker';
 export type TargetKind = 'gateway' | BaselineKind;
@@ -37,6 +40,8 @@ export interface GatewayOptions {
   env?: Record<string, string>;
   /** Node flags such as --max-old-space-size. */
   nodeArgs?: string[];
+  /** Keep the data directory on tmpfs (/dev/shm), where a flush to disk costs nothing: isolates the gateway from its disk. */
+  tmpfs?: boolean;
   /** Write a V8 CPU profile of the gateway into this directory when it exits. */
   profileDir?: string | undefined;
   startTimeoutMs?: number;
@@ -107,7 +112,7 @@ function launch(kind: TargetKind, args: string[], env: NodeJS.ProcessEnv, timeou
 
 /** The gateway as a user runs it: `clanker serve --port 0` with the echo agent, no rate limit, a fresh data dir. */
 export async function spawnGateway(opts: GatewayOptions = {}): Promise<ServerProcess & { dataDir: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'clanker-bench-'));
+  const dir = mkdtempSync(join(opts.tmpfs ? TMPFS : tmpdir(), 'clanker-bench-'));
   const config = join(dir, 'clanker.toml');
   writeFileSync(config, `[server]\nhost = "127.0.0.1"\nport = 0\nrate_limit_per_minute = 0\n\n[agent]\nprovider = "echo"\n\n${opts.toml ?? ''}`);
   const prof = opts.profileDir ? ['--cpu-prof', '--cpu-prof-dir', opts.profileDir] : [];
