@@ -93,8 +93,20 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     isLockedOut: (remote) => limiter.authFailures.over(remote),
   }));
 
+  const stop = async (): Promise<void> => {
+    await gateway.close();
+    hub.close();
+    memory.close();
+    await router.drain(2000);
+    await supervisor.stop(1500);
+    await pool.destroy();
+    await closeDbs(dbs);
+  };
   // Listen first so /health answers at once; /ready says 503 until the actors are up.
-  const port = await gateway.listen();
+  const port = await gateway.listen().catch(async (err: unknown) => {
+    await stop();
+    throw err;
+  });
   const scheme = config.server.tls.cert_file ? 'https' : 'http';
   logger.info({ url: `${scheme}://${config.server.host}:${port}`, uws: gateway.uwsBuild, node: process.version, startup_ms: Date.now() - startedAt }, 'gateway listening');
   persistence.whenUp(30_000).then(() => {
@@ -103,16 +115,5 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     if (resumed > 0) logger.info({ count: resumed }, 'answering messages accepted before the last stop');
   }, (err: unknown) => logger.error({ err }, 'the store did not start; messages cannot be accepted'));
 
-  return {
-    port,
-    async stop() {
-      await gateway.close();
-      hub.close();
-      memory.close();
-      await router.drain(2000);
-      await supervisor.stop(1500);
-      await pool.destroy();
-      await closeDbs(dbs);
-    },
-  };
+  return { port, stop };
 }

@@ -5,7 +5,6 @@ import { ActorTask, Empty } from '../src/actors/messages.js';
 import { Mailbox, firstProblem } from '../src/actors/mailbox.js';
 import type { ActorMain } from '../src/actors/actor.js';
 import { createLogger } from '../src/log/logger.js';
-import { runAgentTask } from '../src/agent/task.js';
 import type { LevelWithSilent } from 'pino';
 
 const checkActorTask = TypeCompiler.Compile(ActorTask);
@@ -43,7 +42,11 @@ async function runActor(task: ActorTask): Promise<{ stopped: true }> {
 }
 
 export default async function host(task: unknown): Promise<unknown> {
-  if ((task as { kind?: unknown } | null)?.kind === 'agent') return runAgentTask(task);
+  if ((task as { kind?: unknown } | null)?.kind === 'agent') {
+    // Loaded on first use: the model SDKs are heavy and actors must not wait for them to start.
+    const { runAgentTask } = await import('../src/agent/task.js');
+    return runAgentTask(task);
+  }
   if (!checkActorTask.Check(task)) throw new Error(`invalid worker task: ${firstProblem(checkActorTask, task)}`);
   return runActor(task);
 }

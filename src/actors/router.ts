@@ -43,6 +43,8 @@ export interface RouterDeps {
 }
 
 const NO_USAGE: Usage = { input: 0, output: 0 };
+/** Tries over about 15 s: long enough for a channel actor to restart. */
+const DELIVERY_ATTEMPTS = 5;
 const ASSISTANT: Sender = { id: 'assistant', name: 'assistant' };
 
 export class Router {
@@ -155,10 +157,21 @@ export class Router {
     this.streams.set(streamId, Date.now());
   }
 
+  /** Hands the answer to its channel, retrying while the channel actor restarts; the pending marker stays until it succeeds. */
   private async deliver(channel: string, to: string, text: string, streamId: string, replyTo?: string): Promise<void> {
     const ref = this.deps.channels.get(channel);
     const streamed = this.streams.delete(streamId);
     if (!ref) return; // ws/http: the caller receives the reply itself
-    await ref.request('channel.send', { to, text: text || '…', ...(streamed ? { streamId } : {}), ...(replyTo ? { replyTo } : {}) }, { timeoutMs: 60_000 });
+    const payload = { to, text: text || '…', ...(streamed ? { streamId } : {}), ...(replyTo ? { replyTo } : {}) };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await ref.request('channel.send', payload, { timeoutMs: 60_000 });
+        return;
+      } catch (err) {
+        if (attempt >= DELIVERY_ATTEMPTS || !(err instanceof AppError) || err.code !== 'busy') throw err;
+        this.deps.logger.warn({ channel, attempt, err: err.message }, 'channel not ready; retrying delivery');
+        await new Promise((r) => setTimeout(r, 1000 * 2 ** (attempt - 1)));
+      }
+    }
   }
 }

@@ -36,7 +36,10 @@ cli.version(VERSION);
 
 try {
   cli.parse(process.argv, { run: false });
-  if (!cli.matchedCommand && !cli.options.help && !cli.options.version) {
+  if (cli.options.help || cli.options.version) {
+    // cac prints the version only when no command matched: `clanker serve --version` must not start a server.
+    if (cli.options.version && cli.matchedCommand) cli.outputVersion();
+  } else if (!cli.matchedCommand) {
     cli.outputHelp();
     process.exitCode = cli.args.length > 0 ? 1 : 0;
   } else {

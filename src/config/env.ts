@@ -1,7 +1,7 @@
 // Reads `CLANKER_*` environment overrides into a partial config table, coercing by the schema's types.
 import { CONFIG_KEYS, type ConfigKey } from './schema.js';
 import type { ConfigProblem } from './errors.js';
-import { describeExpected } from './validate.js';
+import { checkLeaf, describeExpected } from './validate.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -48,9 +48,16 @@ export function readEnvLayer(env: Env): EnvLayer {
     const text = env[key.envName];
     if (text === undefined) continue;
     const { value, problem } = coerce(key, text);
+    const where = `${key.path.join('.')} (${key.envName})`;
     if (problem !== undefined) {
       const shown = key.secret ? problem.replace(/, got .*/, '') : problem;
-      problems.push({ key: `${key.path.join('.')} (${key.envName})`, problem: shown, expected: describeExpected(key.schema) });
+      problems.push({ key: where, problem: shown, expected: describeExpected(key.schema) });
+      continue;
+    }
+    // A well-typed value can still be out of range or not one of the allowed names.
+    const invalid = checkLeaf(key.schema, value, where);
+    if (invalid.length > 0) {
+      problems.push(...invalid);
       continue;
     }
     setPath(table, key.path, value);

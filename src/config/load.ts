@@ -4,7 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import { parse, TomlError } from 'smol-toml';
 import { ConfigSchema, type Config } from './schema.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
-import { isTable, validateLayer } from './validate.js';
+import { isTable, keepValid, validateLayer } from './validate.js';
 import { readEnvLayer, setPath, type Env } from './env.js';
 import { resolveConfig } from './resolve.js';
 
@@ -66,12 +66,13 @@ export function buildConfig(fileTable: Record<string, unknown>, env: Env, flags:
   problems.push(...envLayer.problems);
   const flags_ = flagLayer(flags);
   problems.push(...validateLayer(flags_).map((p) => ({ ...p, key: `${p.key} (command-line flag)` })));
-  if (problems.length > 0) throw new ConfigError(problems, source);
 
+  // Cross-key rules run on the valid keys even when others are wrong, so one check lists every problem.
   const defaults = Value.Default(ConfigSchema, {}) as Record<string, unknown>;
-  const merged = deepMerge(deepMerge(deepMerge(defaults, fileTable), envLayer.table), flags_) as Config;
+  const merged = deepMerge(deepMerge(deepMerge(defaults, keepValid(fileTable)), envLayer.table), keepValid(flags_)) as Config;
   const { config, warnings, problems: semantic } = resolveConfig(merged, env);
-  if (semantic.length > 0) throw new ConfigError(semantic, source);
+  problems.push(...semantic);
+  if (problems.length > 0) throw new ConfigError(problems, source);
   return { config, file: source, warnings };
 }
 

@@ -94,7 +94,7 @@ const Discord = Type.Object({
   enabled: Bool(false, 'Run the Discord channel (also on when bot_token is set)'),
   bot_token: secret(Str('', 'Bot token (falls back to DISCORD_BOT_TOKEN)')),
   guild_id: Str('', 'Only this server is served ("" = any server)'),
-  allowed_users: Type.Array(Type.String(), { default: [], description: 'User ids (as strings)' }),
+  allowed_users: Type.Array(Type.String(), { default: [], description: 'User ids (as strings) allowed in DMs; when not empty, also the only users answered in server channels' }),
   api_base: Str('https://discord.com/api', 'REST API base; the gateway URL is asked from it'),
   require_mention: Bool(true, 'In server channels answer only when mentioned'),
   dm_policy: DmPolicy,

@@ -36,6 +36,10 @@ function describeValue(value: unknown): string {
   return `${typeof value} ${JSON.stringify(shown)}`;
 }
 
+function describeType(value: unknown): string {
+  return describeValue(value).split(' ')[0] ?? 'value';
+}
+
 /** Edit distance, for "did you mean" suggestions. */
 export function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
@@ -64,10 +68,12 @@ export function suggestKey(path: readonly string[], siblings: readonly string[])
   return ALL_PATHS.find((p) => p.endsWith(`.${name}`));
 }
 
-function checkLeaf(schema: TSchema, value: unknown, key: string): ConfigProblem[] {
+/** The problem with one leaf value, if any; a secret key's value is never echoed back. */
+export function checkLeaf(schema: TSchema, value: unknown, key: string): ConfigProblem[] {
+  const describe = (v: unknown): string => schema.secret === true ? describeType(v) : describeValue(v);
   if (schema.type === 'array' && Array.isArray(value)) {
     const bad = value.findIndex((v) => typeof v !== 'string');
-    if (bad >= 0) return [{ key: `${key}[${bad}]`, problem: `must be a string, got ${describeValue(value[bad])}`, expected: 'string' }];
+    if (bad >= 0) return [{ key: `${key}[${bad}]`, problem: `must be a string, got ${describe(value[bad])}`, expected: 'string' }];
     return [];
   }
   if (Value.Check(schema, value)) return [];
@@ -76,8 +82,9 @@ function checkLeaf(schema: TSchema, value: unknown, key: string): ConfigProblem[
     : type === 'integer' ? typeof value !== 'number' || !Number.isInteger(value)
     : type === 'array' ? !Array.isArray(value)
     : typeof value !== type;
-  const problem = wrongType ? `must be ${describeExpected(schema).startsWith('one of') ? 'a string' : `a ${String(type)}`}, got ${describeValue(value)}`
-    : `${describeValue(value)} is not allowed`;
+  const wanted = describeExpected(schema).startsWith('one of') ? 'string' : String(type);
+  const problem = wrongType ? `must be ${/^[aeiou]/.test(wanted) ? 'an' : 'a'} ${wanted}, got ${describe(value)}`
+    : `${describe(value)} is not allowed`;
   return [{ key, problem, expected: describeExpected(schema) }];
 }
 
@@ -98,4 +105,18 @@ export function validateLayer(raw: unknown, schema: TSchema = ConfigSchema, pref
     if (child.type === 'object') return validateLayer(value, child, path);
     return checkLeaf(child, value, key);
   });
+}
+
+/** A copy of a layer with only its known, valid keys, so cross-key rules can still run when some are wrong. */
+export function keepValid(raw: unknown, schema: TSchema = ConfigSchema): Table {
+  if (!isTable(raw)) return {};
+  const props = (schema.properties ?? {}) as Record<string, TSchema>;
+  const out: Table = {};
+  for (const [name, value] of Object.entries(raw)) {
+    const child = Object.hasOwn(props, name) ? props[name] : undefined;
+    if (child === undefined) continue;
+    if (child.type === 'object') out[name] = keepValid(value, child);
+    else if (checkLeaf(child, value, name).length === 0) out[name] = value;
+  }
+  return out;
 }

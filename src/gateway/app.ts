@@ -22,6 +22,8 @@ export interface GatewayOptions {
   onAuthFailure?: (remote: string) => void;
 }
 
+const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
+
 export class Gateway {
   readonly uwsBuild: string;
   private readonly app: TemplatedApp;
@@ -92,7 +94,10 @@ export class Gateway {
     const { host, port } = this.opts.config.server;
     const { uws } = loadUws();
     await new Promise<void>((resolve, reject) => {
-      this.app.listen(host, port, (socket) => {
+      // Exclusive: by default uSockets sets SO_REUSEPORT, and a second gateway on the same port would
+      // silently share its connections. The native listen takes (host, port, options, cb); the typings omit it.
+      const listen = this.app.listen as unknown as (h: string, p: number, options: number, cb: (s: us_listen_socket | false) => void) => void;
+      listen.call(this.app, host, port, LIBUS_LISTEN_EXCLUSIVE_PORT, (socket) => {
         if (!socket) return reject(new Error(`cannot listen on ${host}:${port} (address in use or not available)`));
         this.listenSocket = socket;
         this.port = uws.us_socket_local_port(socket);

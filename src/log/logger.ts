@@ -1,6 +1,6 @@
 // pino logger: JSON lines on stdout (pretty on a TTY), with every secret scrubbed from each line written.
 import pino, { type Logger, type LevelWithSilent } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
 
 export type { Logger };
 
@@ -27,10 +27,18 @@ export interface LoggerOptions {
   name?: string;
 }
 
+const require = createRequire(import.meta.url);
+
+/** pino-pretty is only needed on a terminal: loading it costs start-up time everywhere else. */
+function prettyStream(): NodeJS.WritableStream {
+  const pretty = require('pino-pretty') as (opts: { colorize: boolean; sync: boolean }) => NodeJS.WritableStream;
+  return pretty({ colorize: true, sync: true });
+}
+
 export function createLogger(opts: LoggerOptions): Logger {
   const secrets = [...opts.secrets];
   const destination = opts.destination
-    ?? (process.stdout.isTTY ? pretty({ colorize: true, sync: true }) : pino.destination({ fd: 1, sync: true }));
+    ?? (process.stdout.isTTY ? prettyStream() : pino.destination({ fd: 1, sync: true }));
   return pino({
     level: opts.level,
     name: opts.name,

@@ -8,6 +8,9 @@ export interface DiscordRestCall { method: string; path: string; route: string |
 /** Current state of a message the bot sent through REST. */
 export interface BotMessage { id: string; channel_id: string; content: string; allowed_mentions?: unknown; edited: boolean }
 
+/** The bot's answer to an interaction (POST /interactions/:id/:token/callback). */
+export interface InteractionResponse { id: string; type: unknown; data: unknown }
+
 export interface FakeChannel { id: string; type: 0 | 1; guildId: string | null; name: string; recipient: FakeDiscordUser | null }
 export interface FakeGuild { id: string; name: string; channelIds: string[] }
 
@@ -35,6 +38,8 @@ export class DiscordWorld {
   readonly users = new Map<string, FakeDiscordUser>();
   readonly stored = new Map<string, StoredMessage>();
   readonly botMessages: BotMessage[] = [];
+  readonly interactions = new Map<string, FakeInteraction>();
+  readonly interactionResponses: InteractionResponse[] = [];
   readonly botUser: FakeDiscordUser;
   readonly applicationId: string;
   readonly joinedAt = new Date().toISOString();
@@ -143,6 +148,24 @@ export function messagePayload(world: DiscordWorld, m: StoredMessage, gateway: b
     timestamp: m.timestamp, edited_timestamp: m.editedTimestamp, tts: false, mention_everyone: false,
     mentions: m.mentions.map(userPayload), mention_roles: [], attachments: [], embeds: withContent ? m.embeds : [],
     components: [], pinned: false, type: 0, flags: 0, ...extra,
+  };
+}
+
+export interface FakeInteraction { id: string; token: string; user: FakeDiscordUser; channel: FakeChannel; commandName: string }
+
+/** An INTERACTION_CREATE `d` for a chat-input (slash) command, as Discord sends it in a server or a DM. */
+export function interactionPayload(world: DiscordWorld, i: FakeInteraction): Record<string, unknown> {
+  const inGuild = i.channel.guildId !== null;
+  return {
+    id: i.id, application_id: world.applicationId, type: 2, token: i.token, version: 1,
+    data: { id: world.snowflake(), name: i.commandName, type: 1 },
+    channel_id: i.channel.id, channel: channelPayload(i.channel),
+    app_permissions: '1071698660929', locale: 'en-US', entitlements: [],
+    authorizing_integration_owners: inGuild ? { 0: i.channel.guildId } : { 1: i.user.id },
+    context: inGuild ? 0 : 1,
+    ...(inGuild
+      ? { guild_id: i.channel.guildId, guild_locale: 'en-US', member: { ...memberPayload(world, i.user), permissions: '1071698660929' } }
+      : { user: userPayload(i.user) }),
   };
 }
 

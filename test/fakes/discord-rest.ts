@@ -7,6 +7,8 @@ import {
 import type { FakeGateway } from './discord-gateway.js';
 
 const API_PREFIX = '/api/v10';
+/** Routes Discord authorizes by the interaction token in the path, not the bot token. */
+const TOKENLESS = new Set(['POST /interactions/:id/:token/callback']);
 const MAX_CONTENT = 2000;
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
@@ -57,6 +59,7 @@ export class FakeRest {
     this.#route('POST /channels/:id/typing', ([id]) => (world.channels.has(id ?? '') ? json(204) : unknownChannel()));
     this.#route('PUT /applications/:appId/commands', ([appId], body) => this.#putCommands(appId ?? '', null, body));
     this.#route('PUT /applications/:appId/guilds/:gid/commands', ([appId, gid], body) => this.#putCommands(appId ?? '', gid ?? '', body));
+    this.#route('POST /interactions/:id/:token/callback', ([id, token], body) => this.#interactionCallback(id ?? '', token ?? '', asRecord(body)));
     this.#route('POST /users/@me/channels', (_p, body) => {
       const recipientId = asRecord(body).recipient_id;
       if (typeof recipientId !== 'string') return discordError(400, 50035, 'Invalid Form Body');
@@ -88,7 +91,7 @@ export class FakeRest {
     } else {
       routeKey = match.key;
       // Never echo the token, right or wrong, in the reply.
-      if (req.headers.authorization !== `Bot ${this.#token}`) reply = discordError(401, 0, '401: Unauthorized');
+      if (!TOKENLESS.has(match.key) && req.headers.authorization !== `Bot ${this.#token}`) reply = discordError(401, 0, '401: Unauthorized');
       else reply = this.#takeFailure(match.key) ?? match.handler(match.params, body);
     }
     this.calls.push({ method, path, route: routeKey, status: reply.status, body, at: Date.now() });
@@ -188,6 +191,15 @@ export class FakeRest {
       ...asRecord(cmd), id: world.snowflake(), application_id: appId, version: world.snowflake(),
       ...(guildId !== null && { guild_id: guildId }),
     })));
+  }
+
+  /** Answers an interaction once, with the token it was created with; the response lands in `interactionResponses`. */
+  #interactionCallback(id: string, token: string, body: Record<string, unknown>): Reply {
+    const pending = this.#world.interactions.get(id);
+    if (!pending || pending.token !== token) return discordError(404, 10062, 'Unknown interaction');
+    if (this.#world.interactionResponses.some((r) => r.id === id)) return discordError(400, 40060, 'Interaction has already been acknowledged.');
+    this.#world.interactionResponses.push({ id, type: body.type, data: body.data });
+    return json(204);
   }
 
   /** Real Discord echoes the bot's own messages and edits over the gateway; adapters must ignore them. */

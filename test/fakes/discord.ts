@@ -6,12 +6,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakeGateway, GATEWAY_PATH } from './discord-gateway.js';
 import {
-  DiscordWorld, messagePayload, messageVisibility,
-  type BotMessage, type DiscordRestCall, type FakeDiscordUser,
+  DiscordWorld, interactionPayload, messagePayload, messageVisibility,
+  type BotMessage, type DiscordRestCall, type FakeDiscordUser, type InteractionResponse,
 } from './discord-model.js';
 import { FakeRest } from './discord-rest.js';
 
-export type { BotMessage, DiscordRestCall, FakeDiscordUser } from './discord-model.js';
+export type { BotMessage, DiscordRestCall, FakeDiscordUser, InteractionResponse } from './discord-model.js';
 
 export interface InjectMessageOptions {
   author: FakeDiscordUser;
@@ -21,6 +21,15 @@ export interface InjectMessageOptions {
   guildId?: string | null;
   /** Prefixes `<@botId> ` and lists the bot in `mentions`. */
   mentionBot?: boolean;
+}
+
+export interface InjectInteractionOptions {
+  author: FakeDiscordUser;
+  /** The slash command's name, e.g. 'new'. */
+  commandName: string;
+  channelId?: string;
+  /** null: used in the author's DM channel; default: the guild of `channelId`, else the main guild's channel. */
+  guildId?: string | null;
 }
 
 export interface FakeDiscord {
@@ -42,6 +51,10 @@ export interface FakeDiscord {
   connections(): number;
   /** Dispatches MESSAGE_CREATE (subject to each session's intents) and returns the message id. */
   injectMessage(opts: InjectMessageOptions): string;
+  /** Dispatches INTERACTION_CREATE for a slash command (to every session: interactions need no intent); returns its id. */
+  injectInteraction(opts: InjectInteractionOptions): string;
+  /** The bot's answers to interactions, in order. */
+  interactionResponses: InteractionResponse[];
   /** Closes gateway sockets: abruptly by default (client resumes), or with a close `code`. */
   dropConnection(code?: number): void;
   /** While on, heartbeats go unanswered, so the client declares the connection a zombie and reconnects. */
@@ -104,6 +117,19 @@ export async function startFakeDiscord(opts: StartFakeDiscordOptions = {}): Prom
     return stored.id;
   };
 
+  const injectInteraction = (o: InjectInteractionOptions): string => {
+    world.users.set(o.author.id, o.author);
+    const channel = o.guildId === null
+      ? world.dmChannelFor(o.author, o.channelId)
+      : world.channels.get(o.channelId ?? world.guilds.get(o.guildId ?? main.guildId)?.channelIds[0] ?? '');
+    if (!channel) throw new Error(`injectInteraction: no channel '${o.channelId}'`);
+    const id = world.snowflake();
+    const interaction = { id, token: `fake-interaction-token-${id}`, user: o.author, channel, commandName: o.commandName };
+    world.interactions.set(id, interaction);
+    gateway.broadcast('INTERACTION_CREATE', () => interactionPayload(world, interaction));
+    return id;
+  };
+
   return {
     api: `http://127.0.0.1:${port}/api`,
     token,
@@ -119,6 +145,8 @@ export async function startFakeDiscord(opts: StartFakeDiscordOptions = {}): Prom
     resumes: () => gateway.counts.resumes,
     connections: () => gateway.counts.connections,
     injectMessage,
+    injectInteraction,
+    interactionResponses: world.interactionResponses,
     dropConnection: (code) => gateway.dropConnection(code),
     stopAcking: (on) => gateway.stopAcking(on),
     invalidateSessions: () => gateway.invalidateSessions(),

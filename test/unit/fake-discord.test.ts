@@ -125,6 +125,27 @@ describe('fake discord with a real discord.js client', () => {
     assert.ok(fake.restCalls.some((c) => c.route === 'PUT /applications/:appId/guilds/:gid/commands' && c.path.includes(fake.guildId)));
   });
 
+  test('a slash command arrives as a chat-input interaction and its reply is recorded', async () => {
+    const seen: string[] = [];
+    client.on('interactionCreate', (interaction) => {
+      if (!interaction.isChatInputCommand()) return;
+      seen.push(`${interaction.commandName}:${interaction.guildId}:${interaction.channelId}:${interaction.user.id}`);
+      void interaction.reply({ content: `done ${interaction.commandName}` });
+    });
+    const inGuild = fake.injectInteraction({ author: alice, commandName: 'ask' });
+    await fake.waitFor(() => fake.interactionResponses.find((r) => r.id === inGuild));
+    const response = fake.interactionResponses.find((r) => r.id === inGuild);
+    assert.equal(response?.type, 4);
+    assert.deepEqual((response?.data as { content?: unknown; allowed_mentions?: unknown }).content, 'done ask');
+    assert.deepEqual((response?.data as { allowed_mentions?: unknown }).allowed_mentions, { parse: [], replied_user: false });
+    const inDm = fake.injectInteraction({ author: alice, commandName: 'ask', guildId: null });
+    await fake.waitFor(() => fake.interactionResponses.find((r) => r.id === inDm));
+    assert.equal(seen[0], `ask:${fake.guildId}:${fake.textChannelId}:${alice.id}`);
+    assert.match(seen[1] ?? '', new RegExp(`^ask:null:\\d+:${alice.id}$`));
+    const callback = fake.restCalls.find((c) => c.route === 'POST /interactions/:id/:token/callback');
+    assert.equal(callback?.status, 204);
+  });
+
   test('a wrong token fails login', async () => {
     const bad = new Client({ rest: { api: fake.api }, intents: baseIntents });
     try {

@@ -1,0 +1,83 @@
+// The discord.js client the channel needs, and the gateway state it reports (up/degraded/down plus /api/status info).
+import { Client, Events, GatewayIntentBits, Partials, type MessageMentionOptions } from 'discord.js';
+import type { ActorContext } from '../../actors/actor.js';
+
+/**
+ * No pings from model text at all: not @everyone/@here, not roles, and not users either, because a reply can
+ * echo any `<@id>` a user asked for and ping people who never talked to the bot. The asker is still notified
+ * through the reply reference (repliedUser). Set on the client, so edits carry it too.
+ */
+export const ALLOWED_MENTIONS: MessageMentionOptions = { parse: [], repliedUser: true };
+
+export function createDiscordClient(apiBase: string): Client {
+  return new Client({
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.DirectMessages],
+    // DM channels are not cached before their first message; without this their messages are dropped.
+    partials: [Partials.Channel],
+    rest: { api: apiBase },
+    allowedMentions: ALLOWED_MENTIONS,
+  });
+}
+
+export type ShardStatus = 'connecting' | 'ready' | 'reconnecting' | 'disconnected';
+
+/** Why a client stopped for good; `fatal` ones are not retried (a new login cannot fix them). */
+export interface Lost { detail: string; fatal: boolean }
+
+const CLOSE_DETAILS: Record<number, Lost> = {
+  4004: { detail: 'Discord rejected the bot token (channels.discord.bot_token)', fatal: true },
+  4013: { detail: 'Discord refused the gateway intents', fatal: false },
+  4014: { detail: 'Discord refused the Message Content intent: enable it for the bot in the Developer Portal (Bot → Privileged Gateway Intents)', fatal: false },
+};
+
+/** Tracks the current client's gateway and reports it through setState. */
+export class GatewayState {
+  private status: ShardStatus = 'connecting';
+  private reconnects = 0;
+  private client: Client | undefined;
+
+  constructor(private readonly setState: ActorContext['setState']) {}
+
+  info(): Record<string, unknown> {
+    return {
+      guilds: this.client?.guilds.cache.size ?? 0,
+      ready: this.client?.isReady() ?? false,
+      shard_status: this.status,
+      reconnects: this.reconnects,
+    };
+  }
+
+  /** Follows a fresh client; resolves when its gateway stops for good (unrecoverable close code). */
+  watch(client: Client): Promise<Lost> {
+    this.client = client;
+    this.status = 'connecting';
+    const up = (): void => {
+      this.status = 'ready';
+      this.setState('up', undefined, this.info());
+    };
+    // ShardReady comes just before the client counts as ready; ClientReady republishes with ready: true.
+    client.on(Events.ShardReady, up);
+    client.on(Events.ClientReady, up);
+    client.on(Events.ShardResume, up);
+    client.on(Events.ShardReconnecting, () => {
+      this.reconnects++;
+      this.status = 'reconnecting';
+      this.setState('degraded', 'reconnecting to the Discord gateway', this.info());
+    });
+    const refresh = (): void => {
+      if (this.status === 'ready') this.setState('up', undefined, this.info());
+    };
+    client.on(Events.GuildCreate, refresh);
+    client.on(Events.GuildDelete, refresh);
+    return new Promise((resolve) => {
+      client.once(Events.ShardDisconnect, (event) => {
+        resolve(CLOSE_DETAILS[event.code] ?? { detail: `the Discord gateway closed the connection (code ${event.code})`, fatal: false });
+      });
+    });
+  }
+
+  down(detail: string): void {
+    this.status = 'disconnected';
+    this.setState('down', detail, this.info());
+  }
+}
