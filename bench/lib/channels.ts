@@ -27,7 +27,7 @@ export async function startChannelFakes(which: Array<'telegram' | 'discord'>): P
     if (which.includes('discord')) {
       const d = await proc.ask({ type: 'discord' }, 'discord', 10_000);
       sections.push([
-        '[channels.discord]', `bot_token = "${String(d.token)}"`, `api_base = "${String(d.api)}"`,
+        '[channels.discord]', `bot_token = "${String(d.token)}"`, `api_base = "${String(d.api)}"`, `guild_id = "${String(d.guildId)}"`,
         `allowed_users = [${DISCORD_USERS.map((u) => `"${u}"`).join(', ')}]`, '',
       ].join('\n'));
     }

@@ -41,12 +41,21 @@ export function machineInfo(): MachineInfo {
   };
 }
 
-/** Resident set size of a process in bytes, read from /proc (Linux); worker threads count, as they share it. */
-export function rssOf(pid: number): number {
+/** Resident memory of a process in bytes from /proc (Linux), worker threads included: anonymous (heaps) and file-backed (the node binary, native modules, LMDB's mapped pages). */
+export interface Rss { total: number; anon: number; file: number }
+
+export function rssBreakdown(pid: number): Rss {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
-  if (kb === undefined) throw new Error(`no VmRSS for pid ${pid}`);
-  return Number(kb) * 1024;
+  const kb = (field: string): number => {
+    const v = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1];
+    if (v === undefined) throw new Error(`no ${field} for pid ${pid}`);
+    return Number(v) * 1024;
+  };
+  return { total: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') };
+}
+
+export function rssOf(pid: number): number {
+  return rssBreakdown(pid).total;
 }
 
 const TICKS_PER_SEC = (() => {

@@ -89,6 +89,7 @@ export class Histogram {
   percentile(p: number): number {
     if (this.count === 0) return NaN;
     const rank = Math.max(1, Math.min(this.count, Math.ceil((p / 100) * this.count)));
+    if (rank === this.count) return this.max;
     let seen = 0;
     for (let b = 0; b < BUCKETS; b++) {
       seen += this.counts[b] as number;
