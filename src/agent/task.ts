@@ -8,7 +8,7 @@ import { AppError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { closeDbs, openDbs } from '../store/lmdb.js';
 import { StoreReader } from '../store/store.js';
-import { turnsToRead } from './history.js';
+import { readHistory } from './history.js';
 import { createProvider } from './providers.js';
 import { runAgent } from './runner.js';
 
@@ -63,7 +63,7 @@ export async function runAgentTask(input: unknown): Promise<AgentResult> {
   try {
     const reader = readerFor(task.store.dataDir, task.store.mapSizeMb);
     const { agent } = task;
-    const turns = reader.history(task.session, turnsToRead(agent.history_tokens)).filter((t) => t.seq <= task.seq);
+    const turns = readHistory((limit, maxSeq) => reader.history(task.session, limit, maxSeq), task.seq, agent.history_tokens);
     const last = turns.at(-1);
     if (last?.seq !== task.seq || last.role !== 'user') {
       throw new AppError('not_found', `session ${task.session} has no user turn ${task.seq} to answer`);

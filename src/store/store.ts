@@ -15,12 +15,12 @@ export class StoreReader {
     return [...this.dbs.sessions.getRange({ limit })].map((e) => e.value);
   }
 
-  /** The newest `limit` turns of a session, oldest first, including every write acknowledged so far. */
-  history(session: string, limit = 50): Turn[] {
+  /** The newest `limit` turns of a session (with seq ≤ maxSeq), oldest first, including every write acknowledged so far. */
+  history(session: string, limit = 50, maxSeq = MAX_SEQ): Turn[] {
     // lmdb-js keeps a thread's read snapshot until a timer resets it, so a turn the persistence actor
     // committed a moment ago can be missing from this thread's reads (kriszyp/lmdb-js#250): start a fresh one.
     this.dbs.root.resetReadTxn();
-    const turns = [...this.dbs.messages.getRange({ start: [session, MAX_SEQ], end: [session, -1], reverse: true, limit })].map((e) => e.value);
+    const turns = [...this.dbs.messages.getRange({ start: [session, maxSeq], end: [session, -1], reverse: true, limit })].map((e) => e.value);
     return turns.reverse();
   }
 
