@@ -65,7 +65,7 @@ export const wsFanout: Scenario = {
   async run(opts: RunOptions): Promise<ScenarioReport> {
     const sizes = opts.quick ? [1000] : [1000, 5000, 10_000];
     const rate = Number(process.env.BENCH_FANOUT_RATE ?? 10);
-    const window = Number(process.env.BENCH_FANOUT_WINDOW ?? 8);
+    const window = Number(process.env.BENCH_FANOUT_WINDOW ?? 32);
     const phaseMs = opts.quick ? 2000 : 4000;
     const runs: FanoutRun[] = [];
     for (const clients of sizes) {
