@@ -11,20 +11,21 @@ import { StoreReader } from '../store/store.js';
 import { readHistory } from './history.js';
 import { createProvider } from './providers.js';
 import { runAgent } from './runner.js';
+import { TurnCache } from './turn-cache.js';
 
 const checkTask = TypeCompiler.Compile(AgentTask);
 const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 /** Deltas are events (never awaited); the capacity only bounds requests, which this mailbox does not send. */
 const MAILBOX_CAPACITY = 64;
 
-// One LMDB environment per data directory per worker, kept open across tasks.
-const readers = new Map<string, StoreReader>();
+// One LMDB environment per data directory per worker, kept open across tasks, with its decoded turns.
+const readers = new Map<string, { reader: StoreReader; turns: TurnCache }>();
 const loggers = new Map<string, Logger>();
 
-function readerFor(dataDir: string, mapSizeMb: number): StoreReader {
-  let reader = readers.get(dataDir);
-  if (!reader) readers.set(dataDir, reader = new StoreReader(openDbs(dataDir, mapSizeMb)));
-  return reader;
+function readerFor(dataDir: string, mapSizeMb: number): { reader: StoreReader; turns: TurnCache } {
+  let entry = readers.get(dataDir);
+  if (!entry) readers.set(dataDir, entry = { reader: new StoreReader(openDbs(dataDir, mapSizeMb)), turns: new TurnCache() });
+  return entry;
 }
 
 function loggerFor(level: string, secrets: string[]): Logger {
@@ -41,7 +42,7 @@ function loggerFor(level: string, secrets: string[]): Logger {
 export async function closeAgentStores(): Promise<void> {
   const open = [...readers.values()];
   readers.clear();
-  await Promise.all(open.map((r) => closeDbs(r.dbs)));
+  await Promise.all(open.map((r) => closeDbs(r.reader.dbs)));
 }
 
 /** Checks the shape of a task coming from the main thread; a bad one is a programming error, reported clearly. */
@@ -61,9 +62,9 @@ export async function runAgentTask(input: unknown): Promise<AgentResult> {
   const task = validateAgentTask(input);
   const mailbox = new Mailbox(task.port, { capacity: MAILBOX_CAPACITY, name: `agent:${task.session}` });
   try {
-    const reader = readerFor(task.store.dataDir, task.store.mapSizeMb);
+    const { reader, turns: cache } = readerFor(task.store.dataDir, task.store.mapSizeMb);
     const { agent } = task;
-    const turns = readHistory((limit, maxSeq) => reader.history(task.session, limit, maxSeq), task.seq, agent.history_tokens);
+    const turns = readHistory((limit, maxSeq) => cache.history(reader, task.session, limit, maxSeq), task.seq, agent.history_tokens);
     const last = turns.at(-1);
     if (last?.seq !== task.seq || last.role !== 'user') {
       throw new AppError('not_found', `session ${task.session} has no user turn ${task.seq} to answer`);

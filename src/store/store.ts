@@ -24,6 +24,13 @@ export class StoreReader {
     return turns.reverse();
   }
 
+  /** Seqs of the newest `limit` turns of a session with seq ≤ maxSeq, oldest first: keys only, no record is decoded. */
+  historySeqs(session: string, limit: number, maxSeq = MAX_SEQ): number[] {
+    this.dbs.root.resetReadTxn(); // as in history(): see every write acknowledged so far
+    const seqs = [...this.dbs.messages.getKeys({ start: [session, maxSeq], end: [session, -1], reverse: true, limit })].map((k) => k[1]);
+    return seqs.reverse();
+  }
+
   turn(session: string, seq: number): Turn | undefined {
     return this.dbs.messages.get([session, seq]);
   }
