@@ -5,6 +5,7 @@ import { secretValues } from './config/render.js';
 import { Gateway } from './gateway/app.js';
 import { healthRoutes, type PartState } from './gateway/http/health.js';
 import { apiRoutes } from './gateway/http/api-routes.js';
+import { openaiRoutes } from './gateway/http/openai-routes.js';
 import { GatewayApi } from './gateway/api.js';
 import { EventHub } from './gateway/ws/hub.js';
 import { wsBehavior } from './gateway/ws/connection.js';
@@ -21,6 +22,7 @@ import { AgentDispatcher } from './agent/dispatcher.js';
 import { budgetGuard, gatewayBudget } from './agent/budget-guard.js';
 import { channelSpecs } from './channels/registry.js';
 import { wireChannel } from './channels/channel.js';
+import { telegramWebhookRoutes } from './channels/telegram/webhook.js';
 import { VERSION } from './version.js';
 
 export interface RunningServer {
@@ -68,6 +70,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   for (const spec of channelSpecs(config)) {
     channels.set(spec.name, supervisor.start({ ...spec, wire: (mailbox) => wireChannel(mailbox, router, store, config) }));
   }
+  gateway.addRoutes(telegramWebhookRoutes(config, channels.get('telegram')));
 
   const parts = (): PartState[] => [{ name: 'gateway', state: 'up' }, ...supervisor.parts(), agent.part()];
   const status = (): Record<string, unknown> => ({
@@ -80,12 +83,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     usage: { total: store.read.usageTotal(), today: store.read.usageDay(), budget: gatewayBudget(config, store.read) },
   });
   const api = new GatewayApi({ router, store, channels, status, admit: () => memory.admit() });
-  gateway.addRoutes([...healthRoutes({ version: VERSION, parts, status }), ...apiRoutes(api, config.server.max_payload_bytes), metrics.route()]);
+  const models = [...new Set([config.agent.model, ...(config.agent.fallback.provider === '' ? [] : [config.agent.fallback.model])])];
+  gateway.addRoutes([
+    ...healthRoutes({ version: VERSION, parts, status }), ...apiRoutes(api, config.server.max_payload_bytes),
+    ...openaiRoutes(api, { models, maxBody: config.server.max_payload_bytes }), metrics.route(),
+  ]);
   gateway.websocket('/ws', wsBehavior({
     version: VERSION,
     authToken: config.server.auth_token,
     maxPayloadBytes: config.server.max_payload_bytes,
-    maxBufferBytes: config.server.ws_max_buffer_bytes,
+    authTimeoutMs: config.server.ws_auth_timeout_ms,
     hub,
     logger,
     methods: wsMethods(api),

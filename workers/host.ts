@@ -1,4 +1,5 @@
 // piscina entry point: starts a long-lived actor or runs one agent task, after validating the task.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { MessagePort } from 'node:worker_threads';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ActorTask, Empty } from '../src/actors/messages.js';
@@ -9,7 +10,26 @@ import type { LevelWithSilent } from 'pino';
 
 const checkActorTask = TypeCompiler.Compile(ActorTask);
 
-async function runActor(task: ActorTask): Promise<{ stopped: true }> {
+/** The actor whose code is running (timers, promises and mailbox handlers keep it), to name who threw. */
+const currentActor = new AsyncLocalStorage<string>();
+
+// Runs just before an uncaught exception ends this thread: the tag rides on the error to every task the pool
+// rejects, so the supervisor restarts the actor that threw with backoff and its neighbours at once.
+process.on('uncaughtExceptionMonitor', (err) => {
+  const actor = currentActor.getStore();
+  if (actor === undefined || typeof err !== 'object' || err === null) return;
+  try {
+    (err as { actor?: string }).actor = actor;
+  } catch {
+    // A frozen error stays untagged: every actor of the thread is then counted as crashed.
+  }
+});
+
+function runActor(task: ActorTask): Promise<{ stopped: true }> {
+  return currentActor.run(task.name, () => actorMain(task));
+}
+
+async function actorMain(task: ActorTask): Promise<{ stopped: true }> {
   const logger = createLogger({ level: task.log.level as LevelWithSilent, secrets: task.log.secrets, name: task.name });
   const mod = await import(task.module) as { default?: ActorMain };
   if (typeof mod.default !== 'function') throw new Error(`actor module ${task.module} has no default export`);

@@ -1,11 +1,17 @@
 // One end of an actor's MessagePort: validated envelopes, request/response with timeouts, bounded in both directions.
+import { AsyncResource } from 'node:async_hooks';
 import type { MessagePort } from 'node:worker_threads';
 import type { TSchema, Static } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { AppError, isErrorCode, toAppError } from '../errors.js';
-import { Envelope, type EventEnvelope, type RequestEnvelope, type ResponseEnvelope } from './messages.js';
+import { Envelope, EventEnvelope, RequestEnvelope, ResponseEnvelope } from './messages.js';
 
 const checkEnvelope = TypeCompiler.Compile(Envelope);
+const checkByKind: Record<string, TypeCheck<TSchema>> = {
+  req: TypeCompiler.Compile(RequestEnvelope),
+  res: TypeCompiler.Compile(ResponseEnvelope),
+  event: TypeCompiler.Compile(EventEnvelope),
+};
 const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
 
 function checker(schema: TSchema): TypeCheck<TSchema> {
@@ -20,8 +26,15 @@ export function firstProblem(check: TypeCheck<TSchema>, value: unknown): string 
   return err ? `${err.path || '/'}: ${err.message}` : 'invalid';
 }
 
+/** What is wrong with an envelope, naming the field: checked against the variant its `kind` selects (a union only says "Expected union value"). */
+function envelopeProblem(data: unknown): string {
+  const kind = (data as { kind?: unknown } | null)?.kind;
+  const check = typeof kind === 'string' ? checkByKind[kind] : undefined;
+  return check ? firstProblem(check, data) : '/kind: Expected "req", "res" or "event"';
+}
+
 type Handler = (payload: unknown, env: RequestEnvelope) => unknown;
-type EventHandler = (payload: unknown, env: EventEnvelope) => void;
+type EventHandler = (payload: unknown, env: EventEnvelope) => unknown;
 interface Pending { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout }
 
 export interface MailboxOptions {
@@ -46,8 +59,13 @@ export class Mailbox {
   private readonly prefix = `${process.pid}.${Math.random().toString(36).slice(2, 8)}.`;
 
   constructor(readonly port: MessagePort, private readonly opts: MailboxOptions) {
-    port.on('message', (data: unknown) => this.receive(data));
-    port.on('close', () => this.failPending('port closed'));
+    // Bound to the creator's async context, so work a handler starts is attributed to its actor (see workers/host.ts).
+    port.on('message', AsyncResource.bind((data: unknown) => this.receive(data)));
+    port.on('close', () => {
+      // The peer is gone: posts would be dropped silently, so refuse new requests at once instead of timing them out.
+      this.closed = true;
+      this.failPending('port closed');
+    });
   }
 
   /** Requests sent and not yet answered, plus received ones being handled: the mailbox depth. */
@@ -60,7 +78,7 @@ export class Mailbox {
     return this;
   }
 
-  on<S extends TSchema>(type: string, schema: S, fn: (payload: Static<S>, env: EventEnvelope) => void): this {
+  on<S extends TSchema>(type: string, schema: S, fn: (payload: Static<S>, env: EventEnvelope) => unknown): this {
     this.eventHandlers.set(type, { check: checker(schema), fn: fn as EventHandler });
     return this;
   }
@@ -106,7 +124,7 @@ export class Mailbox {
 
   private receive(data: unknown): void {
     if (!checkEnvelope.Check(data)) {
-      const problem = `bad envelope on ${this.opts.name}: ${firstProblem(checkEnvelope, data)}`;
+      const problem = `bad envelope on ${this.opts.name}: ${envelopeProblem(data)}`;
       this.opts.onInvalid?.(problem);
       const id = (data as { id?: unknown } | null)?.id;
       if ((data as { kind?: unknown } | null)?.kind === 'req' && typeof id === 'string') this.reply(id, new AppError('bad_frame', problem));
@@ -133,7 +151,13 @@ export class Mailbox {
     const h = this.eventHandlers.get(env.type);
     if (!h) return this.opts.onInvalid?.(`no handler for event ${env.type} on ${this.opts.name}`);
     if (!h.check.Check(env.payload)) return this.opts.onInvalid?.(`bad ${env.type} event on ${this.opts.name}: ${firstProblem(h.check, env.payload)}`);
-    h.fn(env.payload, env);
+    // Thrown from a port listener it would be an uncaught exception: on a worker, the end of every actor there.
+    try {
+      const done: unknown = h.fn(env.payload, env);
+      if (done instanceof Promise) done.catch((err: unknown) => this.opts.onError?.(err, env.type));
+    } catch (err) {
+      this.opts.onError?.(err, env.type);
+    }
   }
 
   private dispatchRequest(env: RequestEnvelope): void {

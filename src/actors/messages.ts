@@ -214,3 +214,9 @@ export const SessionInfo = Type.Object({
   usageToday: Usage,
 });
 export type SessionInfo = Static<typeof SessionInfo>;
+
+// ---- Telegram channel ----
+
+/** Main → Telegram actor: one webhook update; answered once it is persisted (a turn) or handled (anything else). */
+export const TelegramWebhookUpdate = Type.Object({ update: Type.Object({ update_id: Type.Integer({ minimum: 0 }) }) });
+export type TelegramWebhookUpdate = Static<typeof TelegramWebhookUpdate>;

@@ -30,7 +30,14 @@ export interface AgentRunner {
 /** Whether a session may spend more tokens today; the reply to send when not. */
 export type BudgetCheck = (session: string) => { ok: true } | { ok: false; reply: string };
 
-export interface TurnReply { session: string; seq: number; text: string; usage: Usage; ok: boolean }
+/** `model` names who answered; `failure` says why a turn got a canned reply instead of an answer. */
+export interface TurnReply { session: string; seq: number; text: string; usage: Usage; ok: boolean; model?: string; failure?: 'budget' | 'provider' }
+
+/** A streamed piece of one turn's answer; `reset` drops what was streamed before it (a retry or fallback). */
+export type DeltaListener = (text: string, reset: boolean) => void;
+
+/** Where an API chat turn comes from; also its `channel` in events and metrics. */
+export type ApiChannel = 'ws' | 'http' | 'openai';
 
 export interface RouterDeps {
   store: StoreClient;
@@ -56,41 +63,37 @@ export class Router {
   }
 
   /** Persists an inbound message (acknowledged = on disk) and queues its answer; duplicates are not answered again. */
-  async accept(msg: InboundMessage): Promise<{ seq: number; duplicate: boolean; answer: Promise<TurnReply> | undefined }> {
+  async accept(msg: InboundMessage, onDelta?: DeltaListener): Promise<{ seq: number; duplicate: boolean; answer: Promise<TurnReply> | undefined }> {
     const ts = Date.now();
-    const { seq, duplicate } = await this.deps.store.appendUser(msg, ts);
-    if (duplicate) return { seq, duplicate, answer: undefined };
+    // The queue place is taken before the message is stored: a full queue refuses without storing it.
+    const slot = this.queue.reserve(msg.session);
+    let stored: { seq: number; duplicate: boolean };
+    try {
+      stored = await this.deps.store.appendUser(msg, ts);
+    } catch (err) {
+      slot.release();
+      throw err;
+    }
+    const { seq, duplicate } = stored;
+    if (duplicate) {
+      slot.release();
+      return { seq, duplicate, answer: undefined };
+    }
     this.deps.events.message({ id: `${msg.session}#${seq}`, direction: 'in', channel: msg.channel, session: msg.session, sender: msg.sender, text: msg.text, ts });
-    const answer = this.queue.run(msg.session, () => this.answer(msg.session, seq, msg.channel, msg.to, msg.replyTo));
+    const answer = slot.run(() => this.answer(msg.session, seq, msg.channel, msg.to, msg.replyTo, onDelta));
     answer.catch((err: unknown) => this.deps.logger.error({ err, session: msg.session, seq }, 'answering failed'));
     return { seq, duplicate, answer };
   }
 
-  /** A chat turn from the API (WebSocket or HTTP): resolves with the answer. */
-  async chat(session: string, text: string, sender: Sender, channel: 'ws' | 'http', onDelta?: (text: string) => void): Promise<TurnReply> {
+  /**
+   * A chat turn from the API: resolves with the answer. `onDelta` hears this turn's deltas only, not
+   * those of an earlier turn of the same session that is still being answered.
+   */
+  async chat(session: string, text: string, sender: Sender, channel: ApiChannel, onDelta?: DeltaListener): Promise<TurnReply> {
     const externalId = `${channel}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
-    if (onDelta) this.watchDeltas(session, onDelta);
-    try {
-      const { answer } = await this.accept({ channel, to: session, session, sender, text, externalId });
-      if (!answer) throw new AppError('internal', 'message was not accepted');
-      return await answer;
-    } finally {
-      if (onDelta) this.unwatchDeltas(session, onDelta);
-    }
-  }
-
-  private readonly deltaWatchers = new Map<string, Set<(text: string) => void>>();
-
-  private watchDeltas(session: string, fn: (text: string) => void): void {
-    const set = this.deltaWatchers.get(session) ?? new Set();
-    set.add(fn);
-    this.deltaWatchers.set(session, set);
-  }
-
-  private unwatchDeltas(session: string, fn: (text: string) => void): void {
-    const set = this.deltaWatchers.get(session);
-    set?.delete(fn);
-    if (set?.size === 0) this.deltaWatchers.delete(session);
+    const { answer } = await this.accept({ channel, to: session, session, sender, text, externalId }, onDelta);
+    if (!answer) throw new AppError('internal', 'message was not accepted');
+    return answer;
   }
 
   /** Answers every turn accepted before a restart but not delivered; stored answers are re-sent, not recomputed. */
@@ -109,7 +112,7 @@ export class Router {
     return this.queue.drain(timeoutMs);
   }
 
-  private async answer(session: string, seq: number, channel: string, to: string, replyTo?: string): Promise<TurnReply> {
+  private async answer(session: string, seq: number, channel: string, to: string, replyTo?: string, onDelta?: DeltaListener): Promise<TurnReply> {
     const { store, events } = this.deps;
     const budget = this.deps.budget(session);
     // WebSocket and HTTP callers get the reply themselves: no delivery step, so storing the answer closes the turn.
@@ -117,22 +120,22 @@ export class Router {
     let closed = false;
     let reply: TurnReply;
     if (!budget.ok) {
-      reply = { session, seq, text: budget.reply, usage: NO_USAGE, ok: false };
+      reply = { session, seq, text: budget.reply, usage: NO_USAGE, ok: false, failure: 'budget' };
     } else {
       const streamId = `${session}#${seq}`;
       let streamed = '';
       const result = await this.deps.agent.run(session, seq, (text, reset) => {
         streamed = reset ? text : streamed + text;
         events.delta(session, text, reset);
-        for (const w of this.deltaWatchers.get(session) ?? []) w(text);
+        onDelta?.(text, reset);
         this.streamToChannel(channel, to, streamId, streamed, replyTo);
       });
       if (result.ok) {
         await store.appendAnswer({ session, replyTo: seq, text: result.text, usage: result.usage, provider: result.provider, model: result.model }, Date.now(), closesOnAnswer);
         closed = closesOnAnswer;
-        reply = { session, seq, text: result.text, usage: result.usage, ok: true };
+        reply = { session, seq, text: result.text, usage: result.usage, ok: true, model: result.model };
       } else {
-        reply = { session, seq, text: result.apology, usage: NO_USAGE, ok: false };
+        reply = { session, seq, text: result.apology, usage: NO_USAGE, ok: false, failure: 'provider' };
       }
     }
     await this.deliver(channel, to, reply.text, `${session}#${seq}`, replyTo);

@@ -9,6 +9,12 @@ import { ActorState, type ActorTask } from './messages.js';
 
 export interface RestartPolicy { baseMs: number; maxMs: number; maxRestarts: number; windowMs: number }
 
+/** How long a closed port waits for the pool to settle the actor's task (whose error names the culprit). */
+const PORT_CLOSE_GRACE_MS = 1000;
+
+/** Requests in flight per direction of an actor's mailbox when its spec sets none. */
+const DEFAULT_CAPACITY = 1024;
+
 export const DEFAULT_RESTART: RestartPolicy = { baseMs: 250, maxMs: 15_000, maxRestarts: 5, windowMs: 60_000 };
 
 export interface ActorSpec {
@@ -23,6 +29,12 @@ export interface ActorSpec {
 }
 
 export type ActorLifecycle = 'starting' | 'up' | 'degraded' | 'down' | 'restarting' | 'failed' | 'stopped';
+
+/** The actor a worker's uncaught exception came from (tagged by workers/host.ts), or undefined when unknown. */
+export function crashedActor(err: unknown): string | undefined {
+  const actor = (err as { actor?: unknown } | null)?.actor;
+  return typeof actor === 'string' ? actor : undefined;
+}
 
 /** Exponential backoff with jitter in [50%, 100%] of the step. */
 export function restartDelay(attempt: number, policy: RestartPolicy, rand = Math.random): number {
@@ -77,9 +89,14 @@ export class ActorRef {
     });
   }
 
-  /** Sends a request, waiting (bounded) for the actor to be up first, e.g. while it restarts. */
+  /** Sends a request, waiting (bounded in time and number) for the actor to be up first, e.g. while it restarts. */
   async request(type: string, payload: unknown, opts: { timeoutMs?: number; session?: string } = {}): Promise<unknown> {
-    if (!this.isUp || !this.mailbox) await this.whenUp(Math.min(opts.timeoutMs ?? 10_000, 10_000));
+    if (!this.isUp || !this.mailbox) {
+      // Callers waiting for a restart are bounded like the mailbox they wait for: a flood meanwhile is refused, not queued.
+      const capacity = this.spec.capacity ?? DEFAULT_CAPACITY;
+      if (this.waiters.size >= capacity) throw new AppError('busy', `${this.name} is ${this.state} and ${capacity} requests are already waiting for it`);
+      await this.whenUp(Math.min(opts.timeoutMs ?? 10_000, 10_000));
+    }
     if (!this.mailbox) throw new AppError('busy', `${this.name} is ${this.state}`);
     return this.mailbox.request(type, payload, opts);
   }
@@ -138,7 +155,7 @@ export class Supervisor {
     const generation = ++ref.generation;
     const { port1, port2 } = new MessageChannel();
     const mailbox = new Mailbox(port1, {
-      capacity: ref.spec.capacity ?? 1024,
+      capacity: ref.spec.capacity ?? DEFAULT_CAPACITY,
       name: ref.name,
       onInvalid: (problem) => this.logger.warn({ actor: ref.name, problem }, 'invalid message from actor'),
       onError: (err, type) => this.logger.error({ actor: ref.name, err, type }, 'handler for actor message failed'),
@@ -153,35 +170,51 @@ export class Supervisor {
     this.setState(ref, 'starting');
     const task: ActorTask = {
       kind: 'actor', name: ref.name, module: ref.spec.module, options: ref.spec.options,
-      capacity: ref.spec.capacity ?? 1024, log: this.log, port: port2,
+      capacity: ref.spec.capacity ?? DEFAULT_CAPACITY, log: this.log, port: port2,
     };
     const ended = (reason: string, err?: unknown): void => {
       if (generation !== ref.generation) return;
       ref.generation++; // later signals from this run are stale
       mailbox.close();
       if (this.stopping) return this.setState(ref, 'stopped');
+      const culprit = crashedActor(err);
+      if (culprit !== undefined && culprit !== ref.name) {
+        this.logger.warn({ actor: ref.name, culprit, reason }, 'actor lost its worker thread to another actor\'s crash');
+        return this.scheduleRestart(ref, `${reason} (thrown by actor ${culprit})`, false);
+      }
       this.logger.error({ actor: ref.name, err, reason }, 'actor stopped unexpectedly');
-      this.scheduleRestart(ref, reason);
+      this.scheduleRestart(ref, reason, true);
     };
-    port1.on('close', () => ended('its worker thread exited'));
     ref.task = this.pool.run(task, { transferList: [port2] }).then(
       () => ended('it returned'),
       (err: unknown) => ended(`it crashed: ${err instanceof Error ? err.message : String(err)}`, err),
     );
+    // The pool's rejection says who threw; the port may close first, so give the task a moment to settle.
+    const settled = ref.task;
+    port1.on('close', () => {
+      const grace = setTimeout(() => ended('its worker thread exited'), PORT_CLOSE_GRACE_MS).unref();
+      void settled.then(() => clearTimeout(grace));
+    });
   }
 
-  private scheduleRestart(ref: ActorRef, reason: string): void {
+  /**
+   * Restarts after the backoff delay, or marks the actor failed once its own crashes reach the limit in
+   * the window. A neighbour's crash (`counted` false) restarts it after the base delay without counting.
+   */
+  private scheduleRestart(ref: ActorRef, reason: string, counted: boolean): void {
     const now = Date.now();
     while (ref.restartTimes.length > 0 && (ref.restartTimes[0] ?? 0) < now - ref.policy.windowMs) ref.restartTimes.shift();
-    if (ref.restartTimes.length >= ref.policy.maxRestarts) {
+    if (counted && ref.restartTimes.length >= ref.policy.maxRestarts) {
       this.setState(ref, 'failed', `gave up after ${ref.restartTimes.length} restarts in ${Math.round(ref.policy.windowMs / 1000)} s; last: ${reason}`);
       this.logger.error({ actor: ref.name }, 'actor failed: restart limit reached');
       return;
     }
-    ref.restartTimes.push(now);
+    if (counted) ref.restartTimes.push(now);
     ref.restarts++;
-    const delay = restartDelay(ref.restartTimes.length, ref.policy);
-    this.setState(ref, 'restarting', `${reason}; restart ${ref.restartTimes.length} in ${delay} ms`);
+    const delay = restartDelay(counted ? ref.restartTimes.length : 1, ref.policy);
+    this.setState(ref, 'restarting', counted
+      ? `${reason}; restart ${ref.restartTimes.length} in ${delay} ms`
+      : `${reason}; restart in ${delay} ms (not counted against its limit)`);
     this.events.onRestart?.(ref);
     ref.timer = setTimeout(() => {
       ref.timer = undefined;

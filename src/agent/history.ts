@@ -26,6 +26,19 @@ export function turnsToRead(historyTokens: number): number {
 }
 
 /**
+ * The conversation the model sees when answering user turn `seq`, from the turns up to it and those stored
+ * after it. An answer is stored when it is ready, so while messages queue in a session its seq comes after
+ * later questions: each answer goes back right after the question it answers; later questions stay out.
+ */
+export function conversationUpTo(upTo: readonly Turn[], later: readonly Turn[], seq: number): Turn[] {
+  const questions = new Set(upTo.filter((t) => t.role === 'user').map((t) => t.seq));
+  const answers = [...upTo, ...later].filter((t) => t.role === 'assistant' && t.replyTo !== undefined && t.replyTo < seq && questions.has(t.replyTo));
+  const rest = upTo.filter((t) => t.role === 'user' || t.replyTo === undefined);
+  const position = (t: Turn): number => (t.role === 'assistant' && t.replyTo !== undefined ? t.replyTo + 0.5 : t.seq);
+  return [...rest, ...answers].sort((a, b) => position(a) - position(b));
+}
+
+/**
  * Turns as a valid chat: empty turns dropped, consecutive same-role turns merged (an unanswered user
  * turn followed by another), leading and trailing assistant turns dropped. Both providers then accept it:
  * user first, roles alternating, user last.
@@ -67,19 +80,19 @@ export function fitHistory(turns: readonly HistoryTurn[], historyTokens: number)
   return { messages: chat.slice(start), bounded: false };
 }
 
-/** Reads the newest `limit` stored turns with seq ≤ maxSeq, oldest first. */
-export type ReadTurns<T extends HistoryTurn> = (limit: number, maxSeq: number) => T[];
+/** The conversation built from the newest `limit` stored turns, and whether those were all the turns there are. */
+export type ReadTurns<T extends HistoryTurn> = (limit: number) => { turns: T[]; complete: boolean };
 
 /**
- * The stored turns up to `maxSeq` that buildMessages needs for `historyTokens`, read newest first in
- * growing chunks: a long conversation costs what fits the budget, not turnsToRead() decoded records.
- * A chunk is enough once the budget, not the chunk, stops the walk back: older turns cannot change
- * that result (the oldest message of a chunk can only grow when more of its turns are read).
+ * The stored turns that buildMessages needs for `historyTokens`, read newest first in growing chunks:
+ * a long conversation costs what fits the budget, not turnsToRead() decoded records. A chunk is enough
+ * once the budget, not the chunk, stops the walk back: older turns cannot change that result (the
+ * oldest message of a chunk can only grow when more of its turns are read).
  */
-export function readHistory<T extends HistoryTurn>(read: ReadTurns<T>, maxSeq: number, historyTokens: number, firstChunk = 64): T[] {
+export function readHistory<T extends HistoryTurn>(read: ReadTurns<T>, historyTokens: number, firstChunk = 64): T[] {
   const max = turnsToRead(historyTokens);
   for (let n = Math.min(firstChunk, max); ; n = Math.min(max, n * 4)) {
-    const turns = read(n, maxSeq);
-    if (turns.length < n || n >= max || fitHistory(turns, historyTokens).bounded) return turns;
+    const { turns, complete } = read(n);
+    if (complete || n >= max || fitHistory(turns, historyTokens).bounded) return turns;
   }
 }

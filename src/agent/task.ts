@@ -8,7 +8,8 @@ import { AppError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { closeDbs, openDbs } from '../store/lmdb.js';
 import { StoreReader } from '../store/store.js';
-import { readHistory } from './history.js';
+import type { Turn } from '../store/records.js';
+import { conversationUpTo, readHistory } from './history.js';
 import { createProvider } from './providers.js';
 import { runAgent } from './runner.js';
 import { TurnCache } from './turn-cache.js';
@@ -17,6 +18,8 @@ const checkTask = TypeCompiler.Compile(AgentTask);
 const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 /** Deltas are events (never awaited); the capacity only bounds requests, which this mailbox does not send. */
 const MAILBOX_CAPACITY = 64;
+/** Turns read after the one answered, for answers to earlier questions stored late: two per queued message (256) is enough. */
+const LATER_TURNS = 1024;
 
 // One LMDB environment per data directory per worker, kept open across tasks, with its decoded turns.
 const readers = new Map<string, { reader: StoreReader; turns: TurnCache }>();
@@ -64,7 +67,12 @@ export async function runAgentTask(input: unknown): Promise<AgentResult> {
   try {
     const { reader, turns: cache } = readerFor(task.store.dataDir, task.store.mapSizeMb);
     const { agent } = task;
-    const turns = readHistory((limit, maxSeq) => cache.history(reader, task.session, limit, maxSeq), task.seq, agent.history_tokens);
+    let later: Turn[] | undefined;
+    const turns = readHistory((limit) => {
+      const upTo = cache.history(reader, task.session, limit, task.seq);
+      later ??= reader.turnsAfter(task.session, task.seq, LATER_TURNS);
+      return { turns: conversationUpTo(upTo, later, task.seq), complete: upTo.length < limit };
+    }, agent.history_tokens);
     const last = turns.at(-1);
     if (last?.seq !== task.seq || last.role !== 'user') {
       throw new AppError('not_found', `session ${task.session} has no user turn ${task.seq} to answer`);

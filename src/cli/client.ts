@@ -1,11 +1,13 @@
 // Talking to a running gateway from the CLI: base URL and token from flags or env, with clear errors.
+import { stringFlag } from './output.js';
 export interface ClientFlags { url?: string; token?: string }
 
 export interface GatewayClient { url: string; token: string | undefined }
 
 export function gatewayClient(flags: ClientFlags, env: NodeJS.ProcessEnv = process.env): GatewayClient {
   const url = (flags.url ?? env.CLANKER_URL ?? `http://127.0.0.1:${env.CLANKER_SERVER_PORT ?? 18789}`).replace(/\/+$/, '');
-  return { url, token: flags.token ?? env.CLANKER_TOKEN ?? env.CLANKER_SERVER_AUTH_TOKEN };
+  // A numeric-looking token must stay a string (leading zeros): see stringFlag.
+  return { url, token: stringFlag('token', flags.token) ?? env.CLANKER_TOKEN ?? env.CLANKER_SERVER_AUTH_TOKEN };
 }
 
 /** Calls the HTTP API and returns the parsed JSON, or throws a one-line error. */
@@ -22,7 +24,8 @@ export async function callApi(client: GatewayClient, method: string, path: strin
       signal: AbortSignal.timeout(10_000),
     });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+    const inner = (err as { cause?: { code?: string; message?: string } }).cause;
+    const cause = inner?.code ?? inner?.message ?? (err as Error).name;
     throw new Error(`gateway not reachable at ${client.url} (${cause}); is \`clanker serve\` running?`);
   }
   const text = await res.text();

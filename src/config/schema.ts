@@ -26,6 +26,7 @@ const Server = Type.Object({
   auth_token: secret(Str('', 'Bearer token required on every route but /health when set')),
   max_payload_bytes: Int(1_048_576, 1024, 'Largest accepted HTTP body or WebSocket frame'),
   ws_max_buffer_bytes: Int(1_048_576, 16_384, 'A WebSocket client whose unsent data passes this is closed (1013)'),
+  ws_auth_timeout_ms: Int(5000, 50, 'Time a WebSocket client without a valid header token has to send connect before it is closed (4401)', 60_000),
   rate_limit_per_minute: Int(600, 0, 'Requests per minute per client address (0 = unlimited)'),
   max_rss_mb: Int(0, 0, 'Above this resident memory the gateway sheds new work (0 = off)'),
   tls: Tls,
@@ -88,6 +89,8 @@ const Telegram = Type.Object({
   dm_policy: DmPolicy,
   group_policy: OneOf(['mention', 'open', 'off'], 'mention', 'In groups: answer when mentioned or replied to, always, or never'),
   rate_limit_per_minute: Int(20, 0, 'Messages per user per minute (0 = unlimited)'),
+  poll_timeout_s: Int(30, 1, 'Long-poll timeout of each getUpdates call, in seconds (polling mode)', 50),
+  watchdog_s: Int(90, 2, 'Restart polling when a getUpdates call has not completed for this many seconds (at least poll_timeout_s + 2)'),
 }, { additionalProperties: false, default: {} });
 
 const Discord = Type.Object({

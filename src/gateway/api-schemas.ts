@@ -1,7 +1,7 @@
 // Parameters of every API operation, shared by the HTTP routes and the WebSocket methods.
 import { Type, type Static } from '@sinclair/typebox';
 
-const SessionId = Type.String({ minLength: 1, maxLength: 256, pattern: '^[A-Za-z0-9_.:@-]+$', description: 'session id, e.g. ws:alice or telegram:123' });
+const SessionId = Type.String({ minLength: 1, maxLength: 256, pattern: '^[A-Za-z0-9_.:@-]+$', description: 'a session id of A-Z a-z 0-9 _ . : @ - (e.g. ws:alice or telegram:123)' });
 const Text = Type.String({ minLength: 1, maxLength: 100_000 });
 
 export const ChatParams = Type.Object({ session: Type.Optional(SessionId), text: Text }, { additionalProperties: false });
@@ -31,7 +31,7 @@ export type PairingApproveParams = Static<typeof PairingApproveParams>;
 
 export const TOPIC_PATTERN = '^(messages|telegram|discord|status|session:[A-Za-z0-9_.:@-]{1,256})$';
 export const TopicsParams = Type.Object({
-  topics: Type.Array(Type.String({ pattern: TOPIC_PATTERN }), { minItems: 1, maxItems: 64 }),
+  topics: Type.Array(Type.String({ pattern: TOPIC_PATTERN, description: 'messages, telegram, discord, status or session:<id>' }), { minItems: 1, maxItems: 64 }),
 }, { additionalProperties: false });
 export type TopicsParams = Static<typeof TopicsParams>;
 

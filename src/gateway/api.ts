@@ -1,9 +1,9 @@
 // The operations behind both the HTTP API and the WebSocket methods, so the two surfaces cannot drift apart.
 import { randomUUID } from 'node:crypto';
-import type { Router, TurnReply } from '../actors/router.js';
+import type { ApiChannel, Router, TurnReply } from '../actors/router.js';
 import type { ActorRef } from '../actors/supervisor.js';
 import type { StoreClient } from '../store/client.js';
-import type { ChannelSent } from '../actors/messages.js';
+import type { ChannelSent, StoreOp } from '../actors/messages.js';
 import { AppError } from '../errors.js';
 import type { ChatParams, HistoryParams, PairingApproveParams, SendParams } from './api-schemas.js';
 
@@ -16,6 +16,12 @@ export interface ApiDeps {
   admit(): void;
 }
 
+/** One streamed piece of a chat answer as API clients see it (`reset`: drop what came before). */
+export interface ChatDelta { session: string; text: string; reset?: true }
+
+/** An earlier turn of a conversation a client sends along (OpenAI-style requests carry the whole conversation). */
+export interface PriorTurn { role: 'user' | 'assistant'; text: string }
+
 export class GatewayApi {
   constructor(private readonly deps: ApiDeps) {}
 
@@ -23,10 +29,16 @@ export class GatewayApi {
     return this.deps.status();
   }
 
-  async chat(p: ChatParams, channel: 'ws' | 'http', onDelta?: (text: string) => void): Promise<TurnReply> {
+  /**
+   * One chat turn; without `p.session` a fresh session `<channel>:<uuid>` is made. `prior` turns are
+   * stored ahead of the new one, and only into a fresh session (an existing one has its own history).
+   */
+  async chat(p: ChatParams, channel: ApiChannel, onDelta?: (delta: ChatDelta) => void, prior: readonly PriorTurn[] = []): Promise<TurnReply> {
     this.deps.admit();
     const session = p.session ?? `${channel}:${randomUUID()}`;
-    return this.deps.router.chat(session, p.text, { id: channel, name: channel }, channel, onDelta);
+    if (p.session === undefined && prior.length > 0) await this.deps.store.write(priorTurnOps(session, channel, prior));
+    const listener = onDelta && ((text: string, reset: boolean) => onDelta(reset ? { session, text, reset } : { session, text }));
+    return this.deps.router.chat(session, p.text, { id: channel, name: channel }, channel, listener);
   }
 
   async send(p: SendParams): Promise<{ status: 'sent'; message_id: string }> {
@@ -65,4 +77,24 @@ export class GatewayApi {
     if (!result || !('userId' in result)) throw new AppError('not_found', `no pending pairing code ${p.code} for ${p.channel} (codes expire after 1 hour)`);
     return { channel: p.channel, user_id: result.userId, approved: true };
   }
+}
+
+/**
+ * Store ops writing `prior` into a fresh session as already-answered turns: seqs count from 0 in op
+ * order, so each answer names the user turn before it, and every user turn is marked delivered.
+ */
+export function priorTurnOps(session: string, channel: ApiChannel, prior: readonly PriorTurn[], ts = Date.now()): StoreOp[] {
+  const ops: StoreOp[] = [];
+  const sender = { id: channel, name: channel };
+  let lastUser = 0;
+  prior.forEach((turn, seq) => {
+    if (turn.role === 'user') {
+      lastUser = seq;
+      ops.push({ op: 'user', ts, message: { channel, to: session, session, sender, text: turn.text, externalId: `${session}#prior${seq}` } });
+      ops.push({ op: 'delivered', session, seq });
+    } else {
+      ops.push({ op: 'answer', session, replyTo: lastUser, text: turn.text, ts, usage: { input: 0, output: 0 }, provider: 'client', model: 'client' });
+    }
+  });
+  return ops;
 }

@@ -57,7 +57,12 @@ export class Gateway {
   }
 
   private dispatch(ex: HttpExchange): void {
-    const match = this.router.match(ex.method, ex.path);
+    let match: ReturnType<HttpRouter['match']>;
+    try {
+      match = this.router.match(ex.method, ex.path);
+    } catch (err) {
+      return this.finish(ex, '(unmatched)', err);
+    }
     if (match === undefined) return this.finish(ex, '(unmatched)', new AppError('not_found', `no route for ${ex.method} ${ex.path}`));
     if (match === 'method_not_allowed') return this.finish(ex, '(unmatched)', new AppError('method_not_allowed', `${ex.method} is not supported on ${ex.path}`));
     const { route, params } = match;

@@ -31,6 +31,17 @@ export class StoreReader {
     return seqs.reverse();
   }
 
+  /** The newest `limit` turns with a seq up to and including `seq`, oldest first. */
+  historyUpTo(session: string, seq: number, limit: number): Turn[] {
+    return this.history(session, limit, seq);
+  }
+
+  /** Turns stored after `seq`, oldest first, at most `limit`. */
+  turnsAfter(session: string, seq: number, limit: number): Turn[] {
+    this.dbs.root.resetReadTxn(); // as in history(): see every write acknowledged so far
+    return [...this.dbs.messages.getRange({ start: [session, seq + 1], end: [session, MAX_SEQ], limit })].map((e) => e.value);
+  }
+
   turn(session: string, seq: number): Turn | undefined {
     return this.dbs.messages.get([session, seq]);
   }

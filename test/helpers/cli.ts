@@ -80,10 +80,12 @@ export interface CliResult { code: number | null; stdout: string; stderr: string
 
 /**
  * Runs `clanker <args>` to completion with a clean environment (see cleanEnv) and returns its output.
- * Rejects, after killing it, when it runs longer than `timeoutMs` (default 10 s).
+ * `input` is piped to its stdin, then EOF (without it stdin is at EOF at once). Rejects, after killing it, when
+ * it runs longer than `timeoutMs` (default 10 s).
  */
-export async function runCli(args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
-  const proc = spawn(process.execPath, [CLI_PATH, ...args], { cwd: opts.cwd ?? QUIET_CWD, env: cleanEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+export async function runCli(args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; input?: string } = {}): Promise<CliResult> {
+  const proc = spawn(process.execPath, [CLI_PATH, ...args], { cwd: opts.cwd ?? QUIET_CWD, env: cleanEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
+  proc.stdin.end(opts.input);
   let stdout = '';
   let stderr = '';
   proc.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });

@@ -10,13 +10,14 @@ function conversation(n: number, textLen: (i: number) => number): Stored[] {
   return Array.from({ length: n }, (_, seq) => ({ seq, role: seq % 2 === 0 || seq % 7 === 0 ? 'user' : 'assistant', text: `t${seq} `.padEnd(textLen(seq), 'x') }));
 }
 
-function reader(turns: Stored[]): { read: (limit: number, maxSeq: number) => Stored[]; reads: number[] } {
+function reader(turns: Stored[], maxSeq: number): { read: (limit: number) => { turns: Stored[]; complete: boolean }; reads: number[] } {
   const reads: number[] = [];
+  const upTo = turns.filter((t) => t.seq <= maxSeq);
   return {
     reads,
-    read: (limit, maxSeq) => {
+    read: (limit) => {
       reads.push(limit);
-      return turns.filter((t) => t.seq <= maxSeq).slice(-limit);
+      return { turns: upTo.slice(-limit), complete: upTo.length <= limit };
     },
   };
 }
@@ -38,8 +39,8 @@ describe('readHistory', () => {
   for (const [name, n, len, budget, maxSeq] of cases) {
     test(name, () => {
       const all = conversation(n, len);
-      const { read, reads } = reader(all);
-      const got = readHistory(read, maxSeq, budget);
+      const { read, reads } = reader(all, maxSeq);
+      const got = readHistory(read, budget);
       const everything = all.filter((t) => t.seq <= maxSeq);
       assert.deepEqual(buildMessages(got, budget), buildMessages(everything, budget));
       assert.equal(got.at(-1)?.seq, maxSeq);
@@ -48,8 +49,8 @@ describe('readHistory', () => {
   }
 
   test('long turns: reads one chunk, not the whole conversation', () => {
-    const { read, reads } = reader(conversation(3000, () => 800));
-    readHistory(read, 2999, 8000);
+    const { read, reads } = reader(conversation(3000, () => 800), 2999);
+    readHistory(read, 8000);
     assert.deepEqual(reads, [64]);
   });
 });

@@ -5,6 +5,8 @@ import { AppError, toAppError } from '../../errors.js';
 import { bearerToken, tokensEqual } from '../auth.js';
 import type { EventHub } from './hub.js';
 import { parseFrame, type RequestFrame } from './frames.js';
+import { parseParams } from '../validate.js';
+import { ConnectParams } from '../api-schemas.js';
 
 export interface ConnectionData {
   id: number;
@@ -14,6 +16,8 @@ export interface ConnectionData {
   /** Sequence of events sent to this connection alone (chat deltas of its own requests). */
   directSeq: number;
   closed: boolean;
+  /** Told when a direct send leaves this connection's buffer over the limit (publishes tell it themselves). */
+  hub: EventHub;
 }
 
 export type MethodHandler = (ws: WebSocket<ConnectionData>, frame: RequestFrame) => unknown;
@@ -22,7 +26,6 @@ export interface WsOptions {
   version: string;
   authToken: string;
   maxPayloadBytes: number;
-  maxBufferBytes: number;
   authTimeoutMs?: number;
   hub: EventHub;
   logger: Logger;
@@ -36,19 +39,27 @@ export interface WsOptions {
 
 export const CLOSE_UNAUTHORIZED = 4401;
 
+/** Sends one frame to one connection; a client that asks and never reads is found by the hub's sweep. */
+function deliver(ws: WebSocket<ConnectionData>, text: string): void {
+  const d = ws.getUserData();
+  if (d.closed) return;
+  ws.send(text);
+  if (ws.getBufferedAmount() > d.hub.maxBufferBytes) d.hub.scheduleSweep();
+}
+
 export function sendResult(ws: WebSocket<ConnectionData>, id: string, result: unknown): void {
-  if (!ws.getUserData().closed) ws.send(`{"type":"res","id":${JSON.stringify(id)},"ok":true,"result":${JSON.stringify(result ?? null)}}`);
+  deliver(ws, `{"type":"res","id":${JSON.stringify(id)},"ok":true,"result":${JSON.stringify(result ?? null)}}`);
 }
 
 export function sendError(ws: WebSocket<ConnectionData>, id: string | null, err: AppError): void {
-  if (!ws.getUserData().closed) ws.send(JSON.stringify({ type: 'res', id, ok: false, error: err.toJSON() }));
+  deliver(ws, JSON.stringify({ type: 'res', id, ok: false, error: err.toJSON() }));
 }
 
 export function sendDirectEvent(ws: WebSocket<ConnectionData>, event: string, data: unknown): void {
   const d = ws.getUserData();
   if (d.closed) return;
   d.directSeq++;
-  ws.send(`{"type":"event","event":${JSON.stringify(event)},"topic":null,"seq":${d.directSeq},"data":${JSON.stringify(data)}}`);
+  deliver(ws, `{"type":"event","event":${JSON.stringify(event)},"topic":null,"seq":${d.directSeq},"data":${JSON.stringify(data)}}`);
 }
 
 let nextConnectionId = 0;
@@ -67,11 +78,25 @@ export function wsBehavior(opts: WsOptions): WebSocketBehavior<ConnectionData> {
     d.closed = true;
     ws.end(CLOSE_UNAUTHORIZED, 'unauthorized');
   };
+  // A client already authenticated by its upgrade header may still send connect (for the version).
+  const connect = (ws: WebSocket<ConnectionData>, frame: RequestFrame): void => {
+    const d = ws.getUserData();
+    let token: string | undefined;
+    try {
+      token = parseParams(ConnectParams, frame.params ?? {}).token;
+    } catch (err) {
+      return sendError(ws, frame.id, toAppError(err));
+    }
+    if (!d.authed || token !== undefined) auth(ws, token, frame.id);
+    if (d.authed) sendResult(ws, frame.id, { version: opts.version });
+  };
 
   return {
     // uWS drops larger frames without a close frame; accept a margin and answer 1009 ourselves.
     maxPayloadLength: opts.maxPayloadBytes + 64 * 1024,
-    maxBackpressure: opts.maxBufferBytes,
+    // No uWS limit: over it uWS drops every frame, the 1013 close frame too (the client would see 1006).
+    // server.ws_max_buffer_bytes is enforced by the hub's sweep, after publishes and after large direct sends.
+    maxBackpressure: 0,
     closeOnBackpressureLimit: false,
     idleTimeout: 120,
     sendPingsAutomatically: true,
@@ -94,7 +119,7 @@ export function wsBehavior(opts: WsOptions): WebSocketBehavior<ConnectionData> {
           .end(JSON.stringify({ error: { code: 'unauthorized', message: 'wrong bearer token' } })));
         return;
       }
-      const data: ConnectionData = { id: ++nextConnectionId, remote, authed: headerOk, authTimer: undefined, directSeq: 0, closed: false };
+      const data: ConnectionData = { id: ++nextConnectionId, remote, authed: headerOk, authTimer: undefined, directSeq: 0, closed: false, hub: opts.hub };
       res.cork(() => res.upgrade(data, key, protocol, extensions, context));
     },
     open: (ws) => {
@@ -105,7 +130,7 @@ export function wsBehavior(opts: WsOptions): WebSocketBehavior<ConnectionData> {
         d.authTimer = setTimeout(() => {
           if (d.closed || d.authed) return;
           d.closed = true;
-          ws.end(CLOSE_UNAUTHORIZED, 'no connect with a valid token within 5 s');
+          ws.end(CLOSE_UNAUTHORIZED, `no connect with a valid token within ${authTimeoutMs} ms`);
         }, authTimeoutMs);
       }
     },
@@ -120,12 +145,7 @@ export function wsBehavior(opts: WsOptions): WebSocketBehavior<ConnectionData> {
       const parsed = parseFrame(Buffer.from(message).toString('utf8'));
       if ('error' in parsed) return sendError(ws, parsed.id, parsed.error);
       const frame = parsed.frame;
-      if (frame.method === 'connect') {
-        const token = (frame.params as { token?: unknown } | undefined)?.token;
-        auth(ws, typeof token === 'string' ? token : undefined, frame.id);
-        if (d.authed) sendResult(ws, frame.id, { version: opts.version });
-        return;
-      }
+      if (frame.method === 'connect') return connect(ws, frame);
       if (!d.authed) return sendError(ws, frame.id, new AppError('unauthorized', 'send connect with params.token first'));
       const handler = opts.methods.get(frame.method);
       if (!handler) return sendError(ws, frame.id, new AppError('unknown_method', `unknown method "${frame.method}" (expected one of connect, ${[...opts.methods.keys()].join(', ')})`));

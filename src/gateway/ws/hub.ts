@@ -17,7 +17,7 @@ export class EventHub implements EventSink {
   slowClosed = 0;
   published = 0;
 
-  constructor(private readonly app: TemplatedApp, private readonly maxBufferBytes: number) {}
+  constructor(private readonly app: TemplatedApp, readonly maxBufferBytes: number) {}
 
   add(ws: WebSocket<ConnectionData>): void {
     this.sockets.add(ws);
@@ -55,8 +55,11 @@ export class EventHub implements EventSink {
     this.publish('status', event, data);
   }
 
-  // Slow consumers are found after a publish, not during it, so fan-out never waits on one of them.
-  private scheduleSweep(): void {
+  /**
+   * Checks every buffer shortly (50 ms) after a publish or a large direct send, not during it: fan-out
+   * never waits on a slow client, and a client that is reading gets a moment to take a large frame.
+   */
+  scheduleSweep(): void {
     if (this.sweepTimer) return;
     this.sweepTimer = setTimeout(() => {
       this.sweepTimer = undefined;
@@ -65,13 +68,16 @@ export class EventHub implements EventSink {
   }
 
   closeSlowConsumers(): void {
-    for (const ws of this.sockets) {
-      if (ws.getBufferedAmount() > this.maxBufferBytes) {
-        this.slowClosed++;
-        this.sockets.delete(ws);
-        ws.end(1013, 'slow consumer: send buffer exceeded server.ws_max_buffer_bytes');
-      }
-    }
+    for (const ws of this.sockets) this.closeIfSlow(ws);
+  }
+
+  /** Closes `ws` with 1013 when its unsent data has passed the limit; true when it did. */
+  closeIfSlow(ws: WebSocket<ConnectionData>): boolean {
+    if (ws.getBufferedAmount() <= this.maxBufferBytes) return false;
+    this.slowClosed++;
+    this.sockets.delete(ws);
+    ws.end(1013, 'slow consumer: send buffer exceeded server.ws_max_buffer_bytes');
+    return true;
   }
 
   close(): void {

@@ -24,7 +24,7 @@ export function wsMethods(api: GatewayApi): Map<string, MethodHandler> {
     }],
     ['chat', async (ws, f) => {
       const p = parseParams(ChatParams, params(f));
-      const reply = await api.chat(p, 'ws', (text) => sendDirectEvent(ws, 'chat.delta', { session: p.session ?? null, text }));
+      const reply = await api.chat(p, 'ws', (delta) => sendDirectEvent(ws, 'chat.delta', delta));
       return { session: reply.session, text: reply.text, usage: reply.usage };
     }],
     ['send', (_ws, f) => api.send(parseParams(SendParams, params(f)))],

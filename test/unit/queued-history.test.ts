@@ -1,0 +1,63 @@
+// The conversation an agent call sees when messages queued in a session: answers stored late go back after their questions.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { conversationUpTo } from '../../src/agent/history.js';
+import type { StoreOp } from '../../src/actors/messages.js';
+import { openDbs, type StoreDbs } from '../../src/store/lmdb.js';
+import { StoreReader } from '../../src/store/store.js';
+import { applyOps } from '../../src/store/writes.js';
+
+const S = 'ws:queued';
+const user = (text: string): StoreOp => ({ op: 'user', ts: 1, message: { channel: 'ws', to: S, session: S, sender: { id: 'u' }, text, externalId: text } });
+const answer = (replyTo: number, text: string): StoreOp => ({ op: 'answer', session: S, replyTo, text, ts: 2, usage: { input: 1, output: 1 }, provider: 'echo', model: 'echo' });
+
+describe('queued messages: history of one agent call', () => {
+  let dir: string;
+  let dbs: StoreDbs;
+  let reader: StoreReader;
+  const texts = (turns: Array<{ text: string }>) => turns.map((t) => t.text);
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'clanker-queued-'));
+    dbs = openDbs(dir, 64);
+    reader = new StoreReader(dbs);
+    // Three questions arrive before the first is answered: seqs q0=0 q1=1 q2=2, then a0=3 a1=4.
+    for (const op of [user('q0'), user('q1'), user('q2'), answer(0, 'a0'), answer(1, 'a1')]) await applyOps(dbs, [op]);
+  });
+  after(async () => {
+    await dbs.root.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('historyUpTo and turnsAfter read the two sides of a seq, bounded', () => {
+    assert.deepEqual(texts(reader.historyUpTo(S, 1, 10)), ['q0', 'q1']);
+    assert.deepEqual(texts(reader.historyUpTo(S, 1, 1)), ['q1']);
+    assert.deepEqual(texts(reader.historyUpTo(S, 4, 10)), ['q0', 'q1', 'q2', 'a0', 'a1']);
+    assert.deepEqual(texts(reader.turnsAfter(S, 1, 10)), ['q2', 'a0', 'a1']);
+    assert.deepEqual(texts(reader.turnsAfter(S, 1, 2)), ['q2', 'a0']);
+    assert.deepEqual(reader.turnsAfter(S, 4, 10), []);
+    assert.deepEqual(reader.historyUpTo('ws:other', 4, 10), []);
+  });
+
+  const cases: Array<[seq: number, window: number, expected: string[]]> = [
+    [0, 10, ['q0']],
+    [1, 10, ['q0', 'a0', 'q1']],
+    [2, 10, ['q0', 'a0', 'q1', 'a1', 'q2']],
+    // q0 fell out of the window: its answer is left out too, not left dangling.
+    [2, 2, ['q1', 'a1', 'q2']],
+  ];
+  for (const [seq, window, expected] of cases) {
+    test(`answering q${seq} with a window of ${window}: ${expected.join(' ')}`, () => {
+      assert.deepEqual(texts(conversationUpTo(reader.historyUpTo(S, seq, window), reader.turnsAfter(S, seq, 100), seq)), expected);
+    });
+  }
+
+  test('an assistant turn without replyTo stays where it was stored', () => {
+    const t = (seq: number, role: 'user' | 'assistant', text: string, replyTo?: number) =>
+      ({ seq, role, text, ts: 0, channel: 'ws', ...(replyTo === undefined ? {} : { replyTo }) });
+    assert.deepEqual(texts(conversationUpTo([t(0, 'user', 'q0'), t(1, 'assistant', 'note'), t(2, 'user', 'q2')], [t(3, 'assistant', 'a0', 0)], 2)), ['q0', 'a0', 'note', 'q2']);
+  });
+});
