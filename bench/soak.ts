@@ -7,6 +7,7 @@ import { startGateway } from '../test/helpers/cli.js';
 import { startFakeOpenAI } from '../test/fakes/openai.js';
 import { startLoad, type LoadCounts } from './lib/soak-load.js';
 import { trend, type Trend } from './lib/trend.js';
+import type { Scenario } from './lib/scenario.js';
 
 export interface SoakOptions {
   seconds: number;
@@ -128,6 +129,16 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     data: { options, samples, rss, counts },
   };
 }
+
+/** `npm run bench -- soak` (10 minutes; `--quick`: 30 s), with the standalone defaults. */
+export const soak: Scenario = {
+  name: 'soak',
+  title: 'soak: steady mixed load, does RSS level off?',
+  run: (opts) => {
+    const seconds = opts.quick ? 30 : 600;
+    return runSoak({ seconds, rate: 20, subscribers: 10, churnPerSec: 5, sampleSeconds: Math.max(2, Math.round(seconds / 60)), log: opts.log });
+  },
+};
 
 function parseArgs(argv: string[]): Omit<SoakOptions, 'log'> {
   const num = (name: string, def: number): number => {

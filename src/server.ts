@@ -15,7 +15,7 @@ import { GatewayMetrics } from './gateway/metrics.js';
 import { createPool } from './actors/pool.js';
 import { Supervisor, type ActorRef } from './actors/supervisor.js';
 import { Router } from './actors/router.js';
-import { openDbs } from './store/lmdb.js';
+import { closeDbs, openDbs } from './store/lmdb.js';
 import { StoreReader } from './store/store.js';
 import { StoreClient } from './store/client.js';
 import { AgentDispatcher } from './agent/dispatcher.js';
@@ -110,7 +110,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await router.drain(2000);
     await supervisor.stop(1500);
     await pool.destroy();
-    await dbs.root.close();
+    await closeDbs(dbs);
   };
   // Listen first so /health answers at once; /ready says 503 until the actors are up.
   const port = await gateway.listen().catch(async (err: unknown) => {

@@ -156,6 +156,9 @@ export class Router {
   private async answer(session: string, seq: number, channel: string, to: string, replyTo?: string, onDelta?: DeltaListener): Promise<TurnReply> {
     const { store, events } = this.deps;
     const budget = this.deps.budget(session);
+    // WebSocket and HTTP callers get the reply themselves: no delivery step, so storing the answer closes the turn.
+    const closesOnAnswer = !this.deps.channels.has(channel);
+    let closed = false;
     let reply: TurnReply;
     if (!budget.ok) {
       reply = { session, seq, text: budget.reply, usage: NO_USAGE, ok: false, failure: 'budget' };
@@ -169,14 +172,15 @@ export class Router {
         this.streamToChannel(channel, to, streamId, streamed, replyTo);
       });
       if (result.ok) {
-        await this.durably(() => store.appendAnswer({ session, replyTo: seq, text: result.text, usage: result.usage, provider: result.provider, model: result.model }));
+        await this.durably(() => store.appendAnswer({ session, replyTo: seq, text: result.text, usage: result.usage, provider: result.provider, model: result.model }, Date.now(), closesOnAnswer));
+        closed = closesOnAnswer;
         reply = { session, seq, text: result.text, usage: result.usage, ok: true, model: result.model };
       } else {
         reply = { session, seq, text: result.apology, usage: NO_USAGE, ok: false, failure: 'provider' };
       }
     }
     await this.deliver(channel, to, reply.text, `${session}#${seq}`, replyTo);
-    await this.durably(() => store.delivered(session, seq));
+    if (!closed) await this.durably(() => store.delivered(session, seq));
     events.message({ id: `${session}#${seq}.out`, direction: 'out', channel, session, sender: ASSISTANT, text: reply.text, ts: Date.now() });
     return reply;
   }

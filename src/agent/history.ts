@@ -60,17 +60,39 @@ export function normalizeTurns(turns: readonly HistoryTurn[]): ChatMessage[] {
  * budget), then whole user/assistant pairs going back in time until the next older pair does not fit.
  */
 export function buildMessages(turns: readonly HistoryTurn[], historyTokens: number): ChatMessage[] {
+  return fitHistory(turns, historyTokens).messages;
+}
+
+/** buildMessages, and whether the budget ended the walk back in time (`bounded`) rather than running out of turns. */
+export function fitHistory(turns: readonly HistoryTurn[], historyTokens: number): { messages: ChatMessage[]; bounded: boolean } {
   const chat = normalizeTurns(turns);
   const last = chat.at(-1);
-  if (last === undefined) return [];
+  if (last === undefined) return { messages: [], bounded: false };
   let used = messageTokens(last);
   let start = chat.length - 1;
   // After normalizing, chat is U A U A ... U: the pair before index i is (i-2, i-1).
   while (start >= 2) {
     const pair = messageTokens(chat[start - 2] as ChatMessage) + messageTokens(chat[start - 1] as ChatMessage);
-    if (used + pair > historyTokens) break;
+    if (used + pair > historyTokens) return { messages: chat.slice(start), bounded: true };
     used += pair;
     start -= 2;
   }
-  return chat.slice(start);
+  return { messages: chat.slice(start), bounded: false };
+}
+
+/** The conversation built from the newest `limit` stored turns, and whether those were all the turns there are. */
+export type ReadTurns<T extends HistoryTurn> = (limit: number) => { turns: T[]; complete: boolean };
+
+/**
+ * The stored turns that buildMessages needs for `historyTokens`, read newest first in growing chunks:
+ * a long conversation costs what fits the budget, not turnsToRead() decoded records. A chunk is enough
+ * once the budget, not the chunk, stops the walk back: older turns cannot change that result (the
+ * oldest message of a chunk can only grow when more of its turns are read).
+ */
+export function readHistory<T extends HistoryTurn>(read: ReadTurns<T>, historyTokens: number, firstChunk = 64): T[] {
+  const max = turnsToRead(historyTokens);
+  for (let n = Math.min(firstChunk, max); ; n = Math.min(max, n * 4)) {
+    const { turns, complete } = read(n);
+    if (complete || n >= max || fitHistory(turns, historyTokens).bounded) return turns;
+  }
 }

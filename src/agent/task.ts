@@ -6,11 +6,13 @@ import { Mailbox, firstProblem } from '../actors/mailbox.js';
 import { AgentTask, type AgentDelta, type AgentResult } from '../actors/messages.js';
 import { AppError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
-import { openDbs } from '../store/lmdb.js';
+import { closeDbs, openDbs } from '../store/lmdb.js';
 import { StoreReader } from '../store/store.js';
-import { conversationUpTo, turnsToRead } from './history.js';
+import type { Turn } from '../store/records.js';
+import { conversationUpTo, readHistory } from './history.js';
 import { createProvider } from './providers.js';
 import { runAgent } from './runner.js';
+import { TurnCache } from './turn-cache.js';
 
 const checkTask = TypeCompiler.Compile(AgentTask);
 const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
@@ -19,14 +21,14 @@ const MAILBOX_CAPACITY = 64;
 /** Turns read after the one answered, for answers to earlier questions stored late: two per queued message (256) is enough. */
 const LATER_TURNS = 1024;
 
-// One LMDB environment per data directory per worker, kept open across tasks.
-const readers = new Map<string, StoreReader>();
+// One LMDB environment per data directory per worker, kept open across tasks, with its decoded turns.
+const readers = new Map<string, { reader: StoreReader; turns: TurnCache }>();
 const loggers = new Map<string, Logger>();
 
-function readerFor(dataDir: string, mapSizeMb: number): StoreReader {
-  let reader = readers.get(dataDir);
-  if (!reader) readers.set(dataDir, reader = new StoreReader(openDbs(dataDir, mapSizeMb)));
-  return reader;
+function readerFor(dataDir: string, mapSizeMb: number): { reader: StoreReader; turns: TurnCache } {
+  let entry = readers.get(dataDir);
+  if (!entry) readers.set(dataDir, entry = { reader: new StoreReader(openDbs(dataDir, mapSizeMb)), turns: new TurnCache() });
+  return entry;
 }
 
 function loggerFor(level: string, secrets: string[]): Logger {
@@ -43,7 +45,7 @@ function loggerFor(level: string, secrets: string[]): Logger {
 export async function closeAgentStores(): Promise<void> {
   const open = [...readers.values()];
   readers.clear();
-  await Promise.all(open.map((r) => r.dbs.root.close()));
+  await Promise.all(open.map((r) => closeDbs(r.reader.dbs)));
 }
 
 /** Checks the shape of a task coming from the main thread; a bad one is a programming error, reported clearly. */
@@ -63,14 +65,16 @@ export async function runAgentTask(input: unknown): Promise<AgentResult> {
   const task = validateAgentTask(input);
   const mailbox = new Mailbox(task.port, { capacity: MAILBOX_CAPACITY, name: `agent:${task.session}` });
   try {
+    const { reader: cached, turns: cache } = readerFor(task.store.dataDir, task.store.mapSizeMb);
     // The turn to answer was written by another thread just before this task was sent: read the newest snapshot.
-    const reader = readerFor(task.store.dataDir, task.store.mapSizeMb).latest();
+    const reader = cached.latest();
     const { agent } = task;
-    const turns = conversationUpTo(
-      reader.historyUpTo(task.session, task.seq, turnsToRead(agent.history_tokens)),
-      reader.turnsAfter(task.session, task.seq, LATER_TURNS),
-      task.seq,
-    );
+    let later: Turn[] | undefined;
+    const turns = readHistory((limit) => {
+      const upTo = cache.history(reader, task.session, limit, task.seq);
+      later ??= reader.turnsAfter(task.session, task.seq, LATER_TURNS);
+      return { turns: conversationUpTo(upTo, later, task.seq), complete: upTo.length < limit };
+    }, agent.history_tokens);
     const last = turns.at(-1);
     if (last?.seq !== task.seq || last.role !== 'user') {
       throw new AppError('not_found', `session ${task.session} has no user turn ${task.seq} to answer`);

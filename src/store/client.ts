@@ -20,8 +20,9 @@ export class StoreClient {
     return { seq: res.seq, duplicate: res.duplicate === true };
   }
 
-  async appendAnswer(a: { session: string; replyTo: number; text: string; usage: Usage; provider: string; model: string }, ts = Date.now()): Promise<number> {
-    const [r] = await this.write([{ op: 'answer', ...a, ts }]);
+  /** Stores an answer; with `delivered`, also closes the turn in the same transaction (no separate delivery step). */
+  async appendAnswer(a: { session: string; replyTo: number; text: string; usage: Usage; provider: string; model: string }, ts = Date.now(), delivered = false): Promise<number> {
+    const [r] = await this.write([{ op: 'answer', ...a, ts }, ...(delivered ? [{ op: 'delivered' as const, session: a.session, seq: a.replyTo }] : [])]);
     return (r as { seq: number }).seq;
   }
 

@@ -1,6 +1,6 @@
 // Opens the LMDB environment under storage.data_dir and its named databases; refuses data from a newer schema.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { AllowRecord, PairingRecord, PendingRecord, SessionRecord, Turn, Usage } from './records.js';
 
@@ -32,7 +32,39 @@ export class StoreVersionError extends Error {
   }
 }
 
+/**
+ * Open stores of this thread, one per data directory. Everything on a thread must share one: a second
+ * root opening its databases (a synchronous write) while the first has an async transaction waiting for
+ * this same thread's event loop blocks on LMDB's writer lock forever — the persistence actor and an
+ * agent task on one worker deadlocked that way.
+ */
+const openStores = new Map<string, { dbs: StoreDbs; users: number }>();
+
+/** The thread's store for `dataDir`, opened on first use; pair each call with closeDbs(). */
 export function openDbs(dataDir: string, mapSizeMb: number): StoreDbs {
+  const key = resolve(dataDir);
+  const shared = openStores.get(key);
+  if (shared) {
+    shared.users++;
+    return shared.dbs;
+  }
+  const dbs = openNew(dataDir, mapSizeMb);
+  openStores.set(key, { dbs, users: 1 });
+  return dbs;
+}
+
+/** Releases one openDbs(); the last user of the thread closes the environment. */
+export async function closeDbs(dbs: StoreDbs): Promise<void> {
+  for (const [key, shared] of openStores) {
+    if (shared.dbs !== dbs) continue;
+    if (--shared.users > 0) return;
+    openStores.delete(key);
+    break;
+  }
+  await dbs.root.close();
+}
+
+function openNew(dataDir: string, mapSizeMb: number): StoreDbs {
   mkdirSync(dataDir, { recursive: true });
   const root = open({ path: join(dataDir, 'clanker.lmdb'), mapSize: mapSizeMb * 1024 * 1024, maxDbs: 16 });
   const db = <V, K extends string | number | (string | number)[]>(name: string) => root.openDB<V, K>({ name, encoding: 'msgpack' });

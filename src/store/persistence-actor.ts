@@ -5,7 +5,7 @@ import { untilAborted, type ActorContext } from '../actors/actor.js';
 import { StoreWrite } from '../actors/messages.js';
 import { firstProblem } from '../actors/mailbox.js';
 import { AppError } from '../errors.js';
-import { openDbs, stampSchemaVersion } from './lmdb.js';
+import { closeDbs, openDbs, stampSchemaVersion } from './lmdb.js';
 import { applyOps } from './writes.js';
 import { assertRoom } from './capacity.js';
 
@@ -47,5 +47,5 @@ export default async function persistenceActor(ctx: ActorContext): Promise<void>
   ctx.setState('up');
   await untilAborted(ctx.signal);
   await dbs.root.flushed;
-  await dbs.root.close();
+  await closeDbs(dbs);
 }

@@ -24,20 +24,30 @@ export class StoreReader {
     return [...this.dbs.sessions.getRange({ limit })].map((e) => e.value);
   }
 
-  /** The newest `limit` turns of a session, oldest first. */
-  history(session: string, limit = 50): Turn[] {
-    const turns = [...this.dbs.messages.getRange({ start: [session, MAX_SEQ], end: [session, -1], reverse: true, limit })].map((e) => e.value);
+  /** The newest `limit` turns of a session (with seq ≤ maxSeq), oldest first, including every write acknowledged so far. */
+  history(session: string, limit = 50, maxSeq = MAX_SEQ): Turn[] {
+    // lmdb-js keeps a thread's read snapshot until a timer resets it, so a turn the persistence actor
+    // committed a moment ago can be missing from this thread's reads (kriszyp/lmdb-js#250): start a fresh one.
+    this.dbs.root.resetReadTxn();
+    const turns = [...this.dbs.messages.getRange({ start: [session, maxSeq], end: [session, -1], reverse: true, limit })].map((e) => e.value);
     return turns.reverse();
+  }
+
+  /** Seqs of the newest `limit` turns of a session with seq ≤ maxSeq, oldest first: keys only, no record is decoded. */
+  historySeqs(session: string, limit: number, maxSeq = MAX_SEQ): number[] {
+    this.dbs.root.resetReadTxn(); // as in history(): see every write acknowledged so far
+    const seqs = [...this.dbs.messages.getKeys({ start: [session, maxSeq], end: [session, -1], reverse: true, limit })].map((k) => k[1]);
+    return seqs.reverse();
   }
 
   /** The newest `limit` turns with a seq up to and including `seq`, oldest first. */
   historyUpTo(session: string, seq: number, limit: number): Turn[] {
-    const turns = [...this.dbs.messages.getRange({ start: [session, seq], end: [session, -1], reverse: true, limit })].map((e) => e.value);
-    return turns.reverse();
+    return this.history(session, limit, seq);
   }
 
   /** Turns stored after `seq`, oldest first, at most `limit`. */
   turnsAfter(session: string, seq: number, limit: number): Turn[] {
+    this.dbs.root.resetReadTxn(); // as in history(): see every write acknowledged so far
     return [...this.dbs.messages.getRange({ start: [session, seq + 1], end: [session, MAX_SEQ], limit })].map((e) => e.value);
   }
 

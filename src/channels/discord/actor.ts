@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DiscordjsErrorCodes, Events, type Client } from 'discord.js';
 import { untilAborted, type ActorContext } from '../../actors/actor.js';
 import { ChannelSend, ChannelStream } from '../../actors/messages.js';
-import { openDbs } from '../../store/lmdb.js';
+import { closeDbs, openDbs } from '../../store/lmdb.js';
 import { StoreReader } from '../../store/store.js';
 import { scrubSecrets } from '../../log/logger.js';
 import { parseDiscordOptions } from './options.js';
@@ -72,7 +72,7 @@ export default async function discordActor(ctx: ActorContext): Promise<void> {
     }
   } finally {
     outbound.close();
-    await dbs.root.close();
+    await closeDbs(dbs);
   }
 }
 

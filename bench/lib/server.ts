@@ -1,0 +1,154 @@
+// Starts the systems under test as child processes: the gateway through its real CLI, and the two baselines.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cpuTimeMs, rssOf } from './machine.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const CLI = join(REPO_ROOT, 'dist/src/cli/index.js');
+const BASELINES: Record<BaselineKind, string> = {
+  'raw-uws': fileURLToPath(new URL('../baselines/raw-uws.js', import.meta.url)),
+  'ws-broker': fileURLToPath(new URL('../baselines/ws-broker.js', import.meta.url)),
+};
+
+/** A RAM-backed directory when the machine has one. */
+export const TMPFS = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+
+export type BaselineKind = 'raw-uws' | 'ws-broker';
+export type TargetKind = 'gateway' | BaselineKind;
+
+export interface ServerProcess {
+  kind: TargetKind;
+  url: string;
+  pid: number;
+  /** performance.now() of this process when the child was spawned, and when it said it was listening. */
+  spawnedAt: number;
+  listeningAt: number;
+  /** CPU time used by the process so far, ms. */
+  cpuMs(): number;
+  rss(): number;
+  /** The last lines the process wrote, for error messages. */
+  tail(): string;
+  stop(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  /** Extra TOML appended to the generated config file (channel sections). */
+  toml?: string;
+  env?: Record<string, string>;
+  /** Node flags such as --max-old-space-size. */
+  nodeArgs?: string[];
+  /** Keep the data directory on tmpfs (/dev/shm), where a flush to disk costs nothing: isolates the gateway from its disk. */
+  tmpfs?: boolean;
+  /** Write a V8 CPU profile of the gateway into this directory when it exits. */
+  profileDir?: string | undefined;
+  startTimeoutMs?: number;
+}
+
+const KEY_VARS = ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'TELEGRAM_BOT_TOKEN', 'DISCORD_BOT_TOKEN', 'CLANKER_CONFIG'];
+
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of Object.keys(env)) if (key.startsWith('CLANKER_') || KEY_VARS.includes(key)) delete env[key];
+  return { ...env, ...extra };
+}
+
+/** Spawns `node <args>` and resolves once it logs a line with a `url`; the line is JSON (pino or the baselines). */
+function launch(kind: TargetKind, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number, cleanup: () => void): Promise<ServerProcess> {
+  const spawnedAt = performance.now();
+  const child: ChildProcess = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  const keep = (line: string): void => {
+    if (line.trim() === '') return;
+    lines.push(line);
+    if (lines.length > 50) lines.splice(0, lines.length - 50);
+  };
+  let partial = '';
+  /** Splits the output into whole lines; returns those completed by this chunk. */
+  const feed = (chunk: Buffer): string[] => {
+    const parts = (partial + chunk.toString()).split('\n');
+    partial = parts.pop() ?? '';
+    for (const line of parts) keep(line);
+    return parts;
+  };
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const tail = (): string => lines.slice(-10).join('\n');
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
+      await exited;
+      clearTimeout(timer);
+    }
+    cleanup();
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`${kind} did not start within ${timeoutMs} ms:\n${tail()}`));
+    }, timeoutMs);
+    let found = false;
+    const onData = (chunk: Buffer): void => {
+      for (const line of feed(chunk)) {
+        const url = found ? undefined : /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(line)?.[1];
+        if (url === undefined) continue;
+        found = true;
+        clearTimeout(timer);
+        resolve({ kind, url, pid: child.pid as number, spawnedAt, listeningAt: performance.now(), rss: () => rssOf(child.pid as number), cpuMs: () => cpuTimeMs(child.pid as number), tail, stop });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => { for (const line of chunk.toString().split('\n')) keep(line); });
+    child.once('exit', (code, signal) => {
+      if (found) return;
+      clearTimeout(timer);
+      cleanup();
+      reject(new Error(`${kind} exited (${code ?? signal}) before listening:\n${tail()}`));
+    });
+  });
+}
+
+/** The gateway as a user runs it: `clanker serve --port 0` with the echo agent, no rate limit, a fresh data dir. */
+export async function spawnGateway(opts: GatewayOptions = {}): Promise<ServerProcess & { dataDir: string }> {
+  const dir = mkdtempSync(join(opts.tmpfs ? TMPFS : tmpdir(), 'clanker-bench-'));
+  const config = join(dir, 'clanker.toml');
+  writeFileSync(config, `[server]\nhost = "127.0.0.1"\nport = 0\nrate_limit_per_minute = 0\n\n[agent]\nprovider = "echo"\n\n${opts.toml ?? ''}`);
+  const prof = opts.profileDir ? ['--cpu-prof', '--cpu-prof-dir', opts.profileDir] : [];
+  const args = [...prof, ...(opts.nodeArgs ?? []), CLI, 'serve', '--config', config, '--data-dir', join(dir, 'data')];
+  const server = await launch('gateway', args, cleanEnv(opts.env ?? {}), opts.startTimeoutMs ?? 30_000, () => rmSync(dir, { recursive: true, force: true }));
+  return { ...server, dataDir: join(dir, 'data') };
+}
+
+export function spawnBaseline(kind: BaselineKind, nodeArgs: string[] = []): Promise<ServerProcess> {
+  return launch(kind, [...nodeArgs, BASELINES[kind]], cleanEnv({}), 15_000, () => undefined);
+}
+
+export function spawnTarget(kind: TargetKind): Promise<ServerProcess> {
+  return kind === 'gateway' ? spawnGateway() : spawnBaseline(kind);
+}
+
+/** Polls GET {url}{path} until it answers 200; resolves with performance.now() of that answer. */
+export async function waitFor200(url: string, path: string, timeoutMs: number, everyMs = 5): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  let last = '';
+  while (performance.now() < deadline) {
+    try {
+      const res = await fetch(url + path, { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return performance.now();
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`${url}${path} did not answer 200 within ${timeoutMs} ms (last: ${last})`);
+}
+
+export async function getJson(url: string): Promise<unknown> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
+  return res.json();
+}
