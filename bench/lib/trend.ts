@@ -16,7 +16,13 @@ export interface Trend {
   /** Slopes in units of v per minute when t is in seconds. */
   firstPerMin: number;
   lastPerMin: number;
-  /** True when the last third grows at most `ratio` as fast as the first third, or less than `floorPerMin` at all. */
+  /** Highest value in the middle and in the last third: a sawtooth (garbage collection) levels off by its peaks. */
+  middlePeak: number;
+  lastPeak: number;
+  /**
+   * True when the last third grows at most `ratio` as fast as the first third (or under `floorPerMin`), or when
+   * its peak is within `peakSlack` (a fraction) of the middle third's.
+   */
   levelsOff: boolean;
 }
 
@@ -24,11 +30,17 @@ export interface Trend {
  * Splits a series (t in seconds) into thirds and compares the slopes of the first and last: warm-up growth
  * (caches, JIT, LMDB pages) is expected early; a leak keeps the last third climbing as fast as the first.
  */
-export function trend(points: readonly Point[], opts: { ratio?: number; floorPerMin?: number } = {}): Trend {
+export function trend(points: readonly Point[], opts: { ratio?: number; floorPerMin?: number; peakSlack?: number } = {}): Trend {
   const ratio = opts.ratio ?? 0.25;
   const floor = opts.floorPerMin ?? 1;
+  const slack = opts.peakSlack ?? 0.05;
   const third = Math.max(2, Math.floor(points.length / 3));
   const firstPerMin = slope(points.slice(0, third)) * 60;
   const lastPerMin = slope(points.slice(-third)) * 60;
-  return { firstPerMin, lastPerMin, levelsOff: lastPerMin <= floor || lastPerMin <= Math.max(0, firstPerMin) * ratio };
+  const peak = (ps: readonly Point[]): number => ps.reduce((m, p) => Math.max(m, p.v), -Infinity);
+  const middlePeak = peak(points.slice(third, points.length - third));
+  const lastPeak = peak(points.slice(-third));
+  const bySlope = lastPerMin <= floor || lastPerMin <= Math.max(0, firstPerMin) * ratio;
+  const byPeak = Number.isFinite(middlePeak) && lastPeak <= middlePeak * (1 + slack);
+  return { firstPerMin, lastPerMin, middlePeak, lastPeak, levelsOff: bySlope || byPeak };
 }

@@ -49,16 +49,16 @@ describe('reliability: provider outage and recovery', () => {
   test('errors and hangs get exactly one apology each, the gateway recovers, every message is stored once', async (t) => {
     assert.equal((await chat(gw.port, { session: 'http:warm', text: 'warm up' }))?.status, 200);
     const callsBefore = model.callCount();
-    const failures = 30;
-    const hangs = 4;
+    const failures = 16;
+    const hangs = 2;
     model.failNext(failures, anthropicOverloaded());
     model.hangNext(hangs);
     const ws = await WsProbe.open(gw.url);
     const sent: Array<{ session: string; text: string }> = [];
     const replies: string[] = [];
     try {
-      // 15 HTTP and 15 WS chats during the outage, one session each, all at once.
-      await Promise.all(Array.from({ length: 30 }, async (_, i) => {
+      // 8 HTTP and 8 WS chats during the outage, one session each, all at once.
+      await Promise.all(Array.from({ length: 16 }, async (_, i) => {
         const m = { session: `${i % 2 === 0 ? 'http' : 'ws'}:outage-${i}`, text: `during the outage ${i}` };
         sent.push(m);
         if (i % 2 === 0) {
@@ -71,7 +71,7 @@ describe('reliability: provider outage and recovery', () => {
           replies.push((res?.result as { text: string }).text);
         }
       }));
-      const after = Array.from({ length: 5 }, (_, i) => ({ session: `http:after-${i}`, text: `after the outage ${i}` }));
+      const after = Array.from({ length: 3 }, (_, i) => ({ session: `http:after-${i}`, text: `after the outage ${i}` }));
       for (const m of after) {
         const res = await chat(gw.port, m);
         assert.equal((JSON.parse(res?.body ?? '{}') as { text?: string }).text, `echo: ${m.text}`, 'answered normally once the provider is back');

@@ -82,7 +82,7 @@ describe('reliability: resource limits with a well-behaved client served through
     const rssBefore = rssMb(gw.proc.pid as number);
     try {
       assert.equal((await reader.request('subscribe', { topics: ['messages'] }))?.ok, true);
-      const chats = 40;
+      const chats = 25;
       for (let i = 0; i < chats; i++) {
         const res = await rawHttp(gw.port, httpBytes('POST', '/api/chat', AUTH, JSON.stringify({ session: 'http:flood', text: `${i} ${'x'.repeat(99_000)}` })), { timeoutMs: 60_000 });
         assert.equal(res?.status, 200, res?.body);

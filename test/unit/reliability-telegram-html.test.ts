@@ -44,7 +44,7 @@ test('hostile model output: only the renderer\'s own entities, only safe link sc
   fc.assert(fc.property(hostileMarkdown, (markdown) => {
     n++;
     checkRendered(markdown);
-  }), { numRuns: 1500 });
+  }), { numRuns: 800 });
   t.diagnostic(`telegram html: ${n} hostile outputs rendered`);
 });
 
@@ -55,7 +55,7 @@ test('every prefix of a hostile answer renders valid HTML (what a streamed answe
       n++;
       checkRendered(markdown.slice(0, markdown.length === 0 ? 0 : cut % (markdown.length + 1)));
     }
-  }), { numRuns: 400 });
+  }), { numRuns: 250 });
   t.diagnostic(`telegram html: ${n} answer prefixes rendered`);
 });
 
@@ -67,7 +67,7 @@ test('long hostile answers: each chunk the outbox sends is valid and within Tele
       chunks++;
       checkRendered(chunk, TELEGRAM_LIMIT);
     }
-  }), { numRuns: 40 });
+  }), { numRuns: 25 });
   t.diagnostic(`telegram html: ${chunks} chunks of long answers rendered`);
 });
 

@@ -17,6 +17,7 @@ test('levels off: warm-up then flat, flat, noisy flat, shrinking', () => {
     ['flat', series(30, () => 120)],
     ['noisy flat', series(30, (t) => 120 + ((t / 10) % 3) - 1)],
     ['shrinking', series(30, (t) => 200 - t / 10)],
+    ['sawtooth (garbage collection)', series(60, (t) => 300 + ((t / 10) % 10) * 5)],
   ];
   for (const [name, points] of cases) assert.equal(trend(points).levelsOff, true, name);
 });

@@ -1,11 +1,17 @@
 // The long-poll loop: getUpdates from the stored offset, one update at a time, with backoff and a watchdog on inbound polling.
-import { GrammyError, type Api } from 'grammy';
+import { GrammyError, HttpError, type Api } from 'grammy';
 import type { Update } from 'grammy/types';
 import type { Logger } from '../../log/logger.js';
 import { apiSignal, backoffMs, describeError, pause } from './api.js';
+import { AppError } from '../../errors.js';
 
 /** How often /api/status learns a newer last_poll_at while nothing else changes. */
 const REFRESH_MS = 15_000;
+/** Failures of one update, on something other than the store or Telegram being away, before it is skipped. */
+const POISON_TRIES = 3;
+
+/** The store or Telegram could not be reached: trying the same update again later can work. */
+const isTransient = (err: unknown): boolean => err instanceof AppError || err instanceof GrammyError || err instanceof HttpError;
 
 export type PollingState = 'starting' | 'ok' | 'stalled' | 'restarting';
 
@@ -52,6 +58,7 @@ export class Poller {
     const watchdog = setInterval(() => this.watch(), Math.max(50, Math.min(1000, watchdogMs / 4)));
     let offset = this.deps.offset;
     let failures = 0;
+    let stuck = { id: -1, tries: 0 };
     // The first call does not wait: it fetches the backlog and proves polling works at once.
     let timeoutS = 0;
     try {
@@ -71,6 +78,13 @@ export class Poller {
           try {
             await this.deps.handle(update);
           } catch (err) {
+            stuck = { id: update.update_id, tries: stuck.id === update.update_id ? stuck.tries + 1 : 1 };
+            if (!isTransient(err) && stuck.tries >= POISON_TRIES) {
+              // The update itself breaks the handler: retrying it forever would hold back every later update.
+              this.deps.logger.error({ update: update.update_id, err }, 'telegram update cannot be handled; skipped');
+              offset = update.update_id + 1;
+              continue;
+            }
             // Not persisted: fetch it again (from this offset) after a pause; nothing later is skipped.
             failures++;
             this.deps.logger.warn({ update: update.update_id, why: describeError(err) }, 'telegram update not persisted; will retry');

@@ -1,5 +1,7 @@
 // One incoming Telegram update → a persisted user turn, or a handled non-turn (command, refusal, pairing) with its offset stored.
 import type { Message, Update, UserFromGetMe } from 'grammy/types';
+import { Type } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { Logger } from '../../log/logger.js';
 import type { Mailbox } from '../../actors/mailbox.js';
 import type { InboundAccepted, InboundMessage, SessionInfo, StoreOp } from '../../actors/messages.js';
@@ -11,6 +13,26 @@ import { OFFSET_KEY, type TelegramOptions } from './options.js';
 import type { Outbox } from './outbox.js';
 
 const CHANNEL = 'telegram';
+
+const Entity = Type.Object({ type: Type.String(), offset: Type.Integer(), length: Type.Integer(), user: Type.Optional(Type.Object({ id: Type.Integer() })) });
+const Text = Type.Optional(Type.String());
+/**
+ * The fields of a message this handler reads (Telegram sends many more). An update that does not match is
+ * skipped: handling it would throw on every retry and hold back every update after it.
+ */
+const MessageShape = Type.Object({
+  message_id: Type.Integer(),
+  chat: Type.Object({ id: Type.Integer(), type: Type.String() }),
+  from: Type.Optional(Type.Object({
+    id: Type.Integer(), is_bot: Type.Boolean(), first_name: Text, last_name: Text, username: Text,
+  })),
+  text: Text,
+  caption: Text,
+  entities: Type.Optional(Type.Array(Entity)),
+  caption_entities: Type.Optional(Type.Array(Entity)),
+  reply_to_message: Type.Optional(Type.Object({ from: Type.Optional(Type.Object({ id: Type.Integer() })) })),
+});
+const checkMessage = TypeCompiler.Compile(MessageShape);
 
 export interface UpdateDeps {
   options: TelegramOptions;
@@ -50,6 +72,11 @@ export class UpdateHandler {
 
   private async route(update: Update, offset: InboundMessage['offset']): Promise<Outcome> {
     const { options, me, reader, outbox, limiter } = this.deps;
+    if (update.message !== undefined && !checkMessage.Check(update.message)) {
+      const err = checkMessage.Errors(update.message).First();
+      this.deps.logger.warn({ update: update.update_id, problem: `${err?.path ?? ''}: ${err?.message ?? 'invalid'}` }, 'telegram update malformed; skipped');
+      return this.skip(offset, 'ignored');
+    }
     const msg = update.message;
     const from = msg?.from;
     if (!msg || !from || from.is_bot) return this.skip(offset, 'ignored');
@@ -163,7 +190,8 @@ export class UpdateHandler {
     for (const e of msg.entities ?? msg.caption_entities ?? []) {
       const part = text.slice(e.offset, e.offset + e.length).toLowerCase();
       if (e.type === 'mention' && part === handle) return true;
-      if (e.type === 'text_mention' && e.user.id === me.id) return true;
+      // A text_mention always names its user on Telegram; one that does not is no mention of the bot.
+      if (e.type === 'text_mention' && e.user?.id === me.id) return true;
       if (e.type === 'bot_command' && e.offset === 0 && (!part.includes('@') || part.endsWith(handle))) return true;
     }
     return false;
