@@ -9,8 +9,12 @@ import { wsChat } from './ws-chat.js';
 import { httpIngest } from './http-ingest.js';
 import { telegramE2e } from './telegram-e2e.js';
 import { footprint } from './footprint.js';
+import { soak } from './soak.js';
 
 const SCENARIOS: Scenario[] = [wsFanout, wsChat, httpIngest, telegramE2e, footprint];
+/** Run only when named (`npm run bench -- soak`): they take as long as they are told to. */
+const ON_REQUEST: Scenario[] = [soak];
+const ALL = [...SCENARIOS, ...ON_REQUEST];
 
 function parseArgs(argv: string[]): { names: string[]; quick: boolean; profileDir: string | undefined } {
   const names: string[] = [];
@@ -27,9 +31,9 @@ function parseArgs(argv: string[]): { names: string[]; quick: boolean; profileDi
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const unknown = args.names.filter((n) => !SCENARIOS.some((s) => s.name === n));
-  if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')} (expected: ${SCENARIOS.map((s) => s.name).join(', ')})`);
-  const chosen = args.names.length > 0 ? SCENARIOS.filter((s) => args.names.includes(s.name)) : SCENARIOS;
+  const unknown = args.names.filter((n) => !ALL.some((s) => s.name === n));
+  if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')} (expected: ${ALL.map((s) => s.name).join(', ')})`);
+  const chosen = args.names.length > 0 ? ALL.filter((s) => args.names.includes(s.name)) : SCENARIOS;
   const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
   const log = (m: string): void => console.log(m);
   const machine = machineInfo();
@@ -54,11 +58,11 @@ async function main(): Promise<void> {
     }
   }
   const results = new Map<string, ScenarioResult>();
-  for (const s of SCENARIOS) {
+  for (const s of ALL) {
     const r = readResult(s.name);
     if (r) results.set(s.name, r);
   }
-  const summary = renderSummary(SCENARIOS.map((s) => s.name), results, command);
+  const summary = renderSummary([...results.keys()], results, command);
   writeFileSync(join(RESULTS_DIR, 'SUMMARY.md'), summary);
   log(`\n${summary}`);
   process.exitCode = failed > 0 ? 1 : 0;

@@ -70,7 +70,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   for (const spec of channelSpecs(config)) {
     channels.set(spec.name, supervisor.start({ ...spec, wire: (mailbox) => wireChannel(mailbox, router, store, config) }));
   }
-  gateway.addRoutes(telegramWebhookRoutes(config, channels.get('telegram')));
+  gateway.addRoutes(telegramWebhookRoutes(config, channels.get('telegram'), {
+    lockedOut: (remote) => limiter.authFailures.over(remote),
+    failed: (remote) => limiter.authFailures.hit(remote),
+  }));
 
   const parts = (): PartState[] => [{ name: 'gateway', state: 'up' }, ...supervisor.parts(), agent.part()];
   const status = (): Record<string, unknown> => ({

@@ -5,7 +5,7 @@ import type { StoreClient } from '../store/client.js';
 import type { ActorRef } from './supervisor.js';
 import type { Usage } from '../store/records.js';
 import { AppError } from '../errors.js';
-import { KeyedQueue } from './session-queue.js';
+import { KeyedQueue, type QueueSlot } from './session-queue.js';
 
 /** A `message` event as WebSocket subscribers see it. */
 export interface MessageEvent {
@@ -47,16 +47,25 @@ export interface RouterDeps {
   channels: ReadonlyMap<string, ActorRef>;
   logger: Logger;
   maxQueuedPerSession?: number;
+  /** First pause before retrying an answer-path store write (default 250 ms; grows with each try). */
+  storeRetryMs?: number;
 }
 
 const NO_USAGE: Usage = { input: 0, output: 0 };
 /** Tries over about 15 s: long enough for a channel actor to restart. */
 const DELIVERY_ATTEMPTS = 5;
 const ASSISTANT: Sender = { id: 'assistant', name: 'assistant' };
+/** Tries of an answer-path store write over about 10 s: long enough for the store actor to restart. */
+const STORE_ATTEMPTS = 8;
+
+/** A stored turn to answer (or whose stored answer to deliver). */
+type TurnRef = { session: string; seq: number; channel: string; to: string; replyTo?: string; answerSeq?: number };
 
 export class Router {
   private readonly queue: KeyedQueue;
   private readonly streams = new Map<string, number>();
+  /** `session#seq` of every turn queued or being answered in this process, so none is answered twice. */
+  private readonly answering = new Set<string>();
 
   constructor(private readonly deps: RouterDeps) {
     this.queue = new KeyedQueue(deps.maxQueuedPerSession ?? 256);
@@ -76,13 +85,50 @@ export class Router {
     }
     const { seq, duplicate } = stored;
     if (duplicate) {
+      // A redelivery. Its first delivery may have been stored while the store actor died before saying so:
+      // then nobody is answering it yet, and this is the moment to.
+      const stranded = this.deps.store.read.pendingTurn(msg.session, seq);
+      if (stranded) return { seq, duplicate, answer: this.queueTurn(stranded, slot) };
       slot.release();
       return { seq, duplicate, answer: undefined };
     }
     this.deps.events.message({ id: `${msg.session}#${seq}`, direction: 'in', channel: msg.channel, session: msg.session, sender: msg.sender, text: msg.text, ts });
-    const answer = slot.run(() => this.answer(msg.session, seq, msg.channel, msg.to, msg.replyTo, onDelta));
-    answer.catch((err: unknown) => this.deps.logger.error({ err, session: msg.session, seq }, 'answering failed'));
+    const answer = this.queueTurn({ session: msg.session, seq, channel: msg.channel, to: msg.to, ...(msg.replyTo ? { replyTo: msg.replyTo } : {}) }, slot, onDelta);
     return { seq, duplicate, answer };
+  }
+
+  /**
+   * Queues a stored turn's answer in `slot` (else a new place) unless this process already has; a stored
+   * answer is re-sent, not recomputed.
+   */
+  private queueTurn(t: TurnRef, slot?: QueueSlot, onDelta?: DeltaListener): Promise<TurnReply> | undefined {
+    const key = `${t.session}#${t.seq}`;
+    if (this.answering.has(key)) {
+      slot?.release();
+      return undefined;
+    }
+    this.answering.add(key);
+    const job = t.answerSeq !== undefined
+      ? () => this.deliverStored(t.session, t.seq, t.answerSeq as number, t.channel, t.to, t.replyTo)
+      : () => this.answer(t.session, t.seq, t.channel, t.to, t.replyTo, onDelta);
+    const answer = slot ? slot.run(job) : this.queue.run(t.session, job);
+    answer.then(() => this.answering.delete(key), (err: unknown) => {
+      this.answering.delete(key);
+      this.deps.logger.error({ err, session: t.session, seq: t.seq }, 'answering failed');
+    });
+    return answer;
+  }
+
+  /** Runs an answer-path store write, again while the store actor restarts (busy); each of these writes is idempotent. */
+  private async durably<T>(write: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write();
+      } catch (err) {
+        if (attempt >= STORE_ATTEMPTS || !(err instanceof AppError) || (err.code !== 'busy' && err.code !== 'timeout')) throw err;
+        await new Promise((r) => setTimeout(r, (this.deps.storeRetryMs ?? 250) * attempt));
+      }
+    }
   }
 
   /**
@@ -99,12 +145,7 @@ export class Router {
   /** Answers every turn accepted before a restart but not delivered; stored answers are re-sent, not recomputed. */
   resumePending(): number {
     const pending = this.deps.store.read.pending();
-    for (const p of pending) {
-      const job = p.answerSeq !== undefined
-        ? () => this.deliverStored(p.session, p.seq, p.answerSeq as number, p.channel, p.to, p.replyTo)
-        : () => this.answer(p.session, p.seq, p.channel, p.to, p.replyTo);
-      this.queue.run(p.session, job).catch((err: unknown) => this.deps.logger.error({ err, session: p.session }, 'resuming a pending turn failed'));
-    }
+    for (const p of pending) this.queueTurn(p);
     return pending.length;
   }
 
@@ -131,7 +172,7 @@ export class Router {
         this.streamToChannel(channel, to, streamId, streamed, replyTo);
       });
       if (result.ok) {
-        await store.appendAnswer({ session, replyTo: seq, text: result.text, usage: result.usage, provider: result.provider, model: result.model }, Date.now(), closesOnAnswer);
+        await this.durably(() => store.appendAnswer({ session, replyTo: seq, text: result.text, usage: result.usage, provider: result.provider, model: result.model }, Date.now(), closesOnAnswer));
         closed = closesOnAnswer;
         reply = { session, seq, text: result.text, usage: result.usage, ok: true, model: result.model };
       } else {
@@ -139,7 +180,7 @@ export class Router {
       }
     }
     await this.deliver(channel, to, reply.text, `${session}#${seq}`, replyTo);
-    if (!closed) await store.delivered(session, seq);
+    if (!closed) await this.durably(() => store.delivered(session, seq));
     events.message({ id: `${session}#${seq}.out`, direction: 'out', channel, session, sender: ASSISTANT, text: reply.text, ts: Date.now() });
     return reply;
   }
@@ -148,7 +189,7 @@ export class Router {
     const turn = this.deps.store.read.turn(session, answerSeq);
     if (!turn) return this.answer(session, seq, channel, to, replyTo);
     await this.deliver(channel, to, turn.text, `${session}#${seq}`, replyTo);
-    await this.deps.store.delivered(session, seq);
+    await this.durably(() => this.deps.store.delivered(session, seq));
     return { session, seq, text: turn.text, usage: turn.usage ?? NO_USAGE, ok: true };
   }
 

@@ -65,7 +65,9 @@ export async function runAgentTask(input: unknown): Promise<AgentResult> {
   const task = validateAgentTask(input);
   const mailbox = new Mailbox(task.port, { capacity: MAILBOX_CAPACITY, name: `agent:${task.session}` });
   try {
-    const { reader, turns: cache } = readerFor(task.store.dataDir, task.store.mapSizeMb);
+    const { reader: cached, turns: cache } = readerFor(task.store.dataDir, task.store.mapSizeMb);
+    // The turn to answer was written by another thread just before this task was sent: read the newest snapshot.
+    const reader = cached.latest();
     const { agent } = task;
     let later: Turn[] | undefined;
     const turns = readHistory((limit) => {

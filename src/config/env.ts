@@ -1,7 +1,7 @@
 // Reads `CLANKER_*` environment overrides into a partial config table, coercing by the schema's types.
 import { CONFIG_KEYS, type ConfigKey } from './schema.js';
 import type { ConfigProblem } from './errors.js';
-import { checkLeaf, describeExpected } from './validate.js';
+import { checkLeaf, describeExpected, quoted } from './validate.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -12,13 +12,13 @@ function coerce(key: ConfigKey, text: string): { value?: unknown; problem?: stri
   switch (key.schema.type) {
     case 'integer': {
       const n = Number(text.trim());
-      return Number.isInteger(n) && text.trim() !== '' ? { value: n } : { problem: `must be an integer, got ${JSON.stringify(text)}` };
+      return Number.isInteger(n) && text.trim() !== '' ? { value: n } : { problem: `must be an integer, got ${quoted(text)}` };
     }
     case 'boolean': {
       const t = text.trim().toLowerCase();
       if (TRUE.has(t)) return { value: true };
       if (FALSE.has(t)) return { value: false };
-      return { problem: `must be a boolean, got ${JSON.stringify(text)}` };
+      return { problem: `must be a boolean, got ${quoted(text)}` };
     }
     case 'array':
       return { value: text.split(',').map((s) => s.trim()).filter((s) => s !== '') };

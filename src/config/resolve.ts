@@ -2,6 +2,7 @@
 import type { Config, ProviderId } from './schema.js';
 import type { ConfigProblem } from './errors.js';
 import type { Env } from './env.js';
+import { quoted } from './validate.js';
 
 export const DEFAULT_MODELS: Record<ProviderId, string> = {
   anthropic: 'claude-sonnet-4-5',
@@ -75,7 +76,7 @@ export function resolveConfig(input: Config, env: Env): Resolved {
     problems.push({ key: `server.tls.${missing}`, problem: 'missing while the other TLS file is set', expected: 'both cert_file and key_file, or neither' });
   }
   if (!isLoopbackHost(server.host) && server.auth_token === '') {
-    problems.push({ key: 'server.auth_token', problem: `missing while server.host is "${server.host}", which is not loopback`, expected: 'a token (CLANKER_SERVER_AUTH_TOKEN) before the gateway listens beyond this machine' });
+    problems.push({ key: 'server.auth_token', problem: `missing while server.host is ${quoted(server.host)}, which is not loopback`, expected: 'a token (CLANKER_SERVER_AUTH_TOKEN) before the gateway listens beyond this machine' });
   }
   return { config, warnings, problems };
 }

@@ -28,12 +28,16 @@ export function describeExpected(schema: TSchema): string {
   return String(schema.type);
 }
 
+/** A string as a JSON literal for messages, cut to `max` characters so huge values cannot flood them. */
+export function quoted(text: string, max = 40): string {
+  return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
+}
+
 function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'array';
   if (value instanceof Date) return 'date';
   if (isTable(value)) return 'table';
-  const shown = typeof value === 'string' && value.length > 40 ? `${value.slice(0, 40)}…` : value;
-  return `${typeof value} ${JSON.stringify(shown)}`;
+  return `${typeof value} ${typeof value === 'string' ? quoted(value) : JSON.stringify(value)}`;
 }
 
 function describeType(value: unknown): string {
@@ -57,9 +61,18 @@ export function editDistance(a: string, b: string): number {
 
 const ALL_PATHS = CONFIG_KEYS.map((k) => k.path.join('.'));
 
+/** Longest key part shown in a problem; longer ones (only ever typos or junk) are cut. */
+const MAX_SHOWN_KEY = 64;
+
+/** A dotted key path for messages, each part cut to MAX_SHOWN_KEY characters so junk input cannot flood them. */
+export function shownKey(path: readonly string[]): string {
+  return path.map((p) => p.length > MAX_SHOWN_KEY ? `${p.slice(0, MAX_SHOWN_KEY)}…` : p).join('.');
+}
+
 /** The known key nearest to an unknown one: siblings first, then any key with the same last part. */
 export function suggestKey(path: readonly string[], siblings: readonly string[]): string | undefined {
   const name = path[path.length - 1] ?? '';
+  if (name.length > MAX_SHOWN_KEY) return undefined;
   const parent = path.slice(0, -1);
   const sibling = siblings
     .map((s) => ({ s, d: editDistance(name, s) }))
@@ -90,13 +103,13 @@ export function checkLeaf(schema: TSchema, value: unknown, key: string): ConfigP
 
 /** Every structural problem of a (possibly partial) config table: unknown keys and wrong types. */
 export function validateLayer(raw: unknown, schema: TSchema = ConfigSchema, prefix: string[] = []): ConfigProblem[] {
-  const here = prefix.join('.');
+  const here = shownKey(prefix);
   if (!isTable(raw)) return [{ key: here || '(root)', problem: `must be a table, got ${describeValue(raw)}`, expected: 'a table' }];
   const props = (schema.properties ?? {}) as Record<string, TSchema>;
   const known = Object.keys(props);
   return Object.entries(raw).flatMap(([name, value]) => {
     const path = [...prefix, name];
-    const key = path.join('.');
+    const key = shownKey(path);
     const child = props[name];
     if (child === undefined || !Object.hasOwn(props, name)) {
       const near = suggestKey(path, known);

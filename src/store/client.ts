@@ -10,6 +10,7 @@ export class StoreClient {
   /** Commits the ops in one transaction; resolves with their results once on disk. */
   async write(ops: StoreOp[]): Promise<StoreOpResult[]> {
     const res = await this.writer.request('store.write', { ops }, { timeoutMs: 15_000 }) as { results: StoreOpResult[] };
+    this.read.latest(); // what follows in this turn must see the write just acknowledged
     return res.results;
   }
 

@@ -7,6 +7,7 @@ import { firstProblem } from '../actors/mailbox.js';
 import { AppError } from '../errors.js';
 import { closeDbs, openDbs, stampSchemaVersion } from './lmdb.js';
 import { applyOps } from './writes.js';
+import { assertRoom } from './capacity.js';
 
 export const PersistenceOptions = Type.Object({ dataDir: Type.String(), mapSizeMb: Type.Integer({ minimum: 1 }) });
 const checkOptions = TypeCompiler.Compile(PersistenceOptions);
@@ -17,16 +18,29 @@ function isMapFull(err: unknown): boolean {
 
 export default async function persistenceActor(ctx: ActorContext): Promise<void> {
   if (!checkOptions.Check(ctx.options)) throw new Error(`persistence actor options: ${firstProblem(checkOptions, ctx.options)}`);
-  const dbs = openDbs(ctx.options.dataDir, ctx.options.mapSizeMb);
+  const { dataDir, mapSizeMb } = ctx.options;
+  const dbs = openDbs(dataDir, mapSizeMb);
   await stampSchemaVersion(dbs);
+  const limitBytes = mapSizeMb * 1024 * 1024;
+  // Logged when the store becomes full and when it has room again, not on every refused write.
+  let full = false;
+  const refuse = (err: AppError): never => {
+    if (!full) ctx.logger.error({ limitMb: mapSizeMb }, `${err.message}: refusing new messages`);
+    full = true;
+    throw err;
+  };
   ctx.mailbox.handle('store.write', StoreWrite, async ({ ops }) => {
     try {
-      return { results: await applyOps(dbs, ops) };
-    } catch (err) {
-      if (isMapFull(err)) {
-        ctx.logger.error({ err }, 'store is full: refusing writes (raise storage.map_size_mb)');
-        throw new AppError('storage_full', 'the message store is full; nothing was written (raise storage.map_size_mb)');
+      assertRoom(dbs.root, ops, limitBytes);
+      const results = await applyOps(dbs, ops);
+      if (full && ops.some((op) => op.op === 'user')) {
+        full = false;
+        ctx.logger.info('the message store has room again');
       }
+      return { results };
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'storage_full') return refuse(err);
+      if (isMapFull(err)) return refuse(new AppError('storage_full', 'the message store is full; nothing was written (raise storage.map_size_mb)'));
       throw err;
     }
   });

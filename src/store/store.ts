@@ -7,6 +7,15 @@ const ZERO: Usage = { input: 0, output: 0 };
 export class StoreReader {
   constructor(readonly dbs: StoreDbs) {}
 
+  /**
+   * Moves reads to the newest committed snapshot. Needed right after another thread's write was acknowledged:
+   * lmdb-js renews its read transaction only once per event turn, so a read in the same turn can miss the write.
+   */
+  latest(): this {
+    this.dbs.root.resetReadTxn();
+    return this;
+  }
+
   session(id: string): SessionRecord | undefined {
     return this.dbs.sessions.get(id);
   }
@@ -15,18 +24,14 @@ export class StoreReader {
     return [...this.dbs.sessions.getRange({ limit })].map((e) => e.value);
   }
 
-  /** The newest `limit` turns of a session (with seq ≤ maxSeq), oldest first, including every write acknowledged so far. */
+  /** The newest `limit` turns of a session (with seq ≤ maxSeq), oldest first. */
   history(session: string, limit = 50, maxSeq = MAX_SEQ): Turn[] {
-    // lmdb-js keeps a thread's read snapshot until a timer resets it, so a turn the persistence actor
-    // committed a moment ago can be missing from this thread's reads (kriszyp/lmdb-js#250): start a fresh one.
-    this.dbs.root.resetReadTxn();
     const turns = [...this.dbs.messages.getRange({ start: [session, maxSeq], end: [session, -1], reverse: true, limit })].map((e) => e.value);
     return turns.reverse();
   }
 
   /** Seqs of the newest `limit` turns of a session with seq ≤ maxSeq, oldest first: keys only, no record is decoded. */
   historySeqs(session: string, limit: number, maxSeq = MAX_SEQ): number[] {
-    this.dbs.root.resetReadTxn(); // as in history(): see every write acknowledged so far
     const seqs = [...this.dbs.messages.getKeys({ start: [session, maxSeq], end: [session, -1], reverse: true, limit })].map((k) => k[1]);
     return seqs.reverse();
   }
@@ -38,7 +43,6 @@ export class StoreReader {
 
   /** Turns stored after `seq`, oldest first, at most `limit`. */
   turnsAfter(session: string, seq: number, limit: number): Turn[] {
-    this.dbs.root.resetReadTxn(); // as in history(): see every write acknowledged so far
     return [...this.dbs.messages.getRange({ start: [session, seq + 1], end: [session, MAX_SEQ], limit })].map((e) => e.value);
   }
 
@@ -49,6 +53,11 @@ export class StoreReader {
   /** Every accepted user turn not yet answered and delivered, oldest first per session. */
   pending(): PendingRecord[] {
     return [...this.dbs.pending.getRange({})].map((e) => e.value);
+  }
+
+  /** The pending record of one turn, if it is still unanswered or undelivered. */
+  pendingTurn(session: string, seq: number): PendingRecord | undefined {
+    return this.dbs.pending.get([session, seq]);
   }
 
   offset(key: string): number | undefined {

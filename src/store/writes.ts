@@ -38,6 +38,9 @@ function applyOne(dbs: StoreDbs, op: StoreOp): StoreOpResult {
       return { seq, duplicate: false };
     }
     case 'answer': {
+      // A retried write (the store actor died before acknowledging it) must not store the answer twice.
+      const stored = dbs.pending.get([op.session, op.replyTo])?.answerSeq;
+      if (stored !== undefined) return { seq: stored };
       const s = touchSession(dbs, op.session, op.ts);
       const seq = s.nextSeq;
       dbs.messages.put([op.session, seq], {

@@ -109,7 +109,8 @@ describe('bounded mailboxes under a flood', () => {
   test('a flood while the actor restarts: capacity callers wait for it, the rest are refused at once', async () => {
     const crasher = sup.start({ name: 'crasher', module: testActorUrl('crashing'), options: {}, capacity: CAPACITY, restart: { baseMs: 400, maxMs: 400 } });
     await crasher.whenUp(30_000);
-    await crasher.request('test.crash', {});
+    // The crash may beat the reply to the crash request itself: either outcome is fine here.
+    await crasher.request('test.crash', {}).catch(() => undefined);
     await waitFor(() => crasher.state === 'restarting', 'the crasher to be restarting');
     const outcomes = await settleWithin(Array.from({ length: 1000 }, (_, i) => crasher.request('test.echo', { text: String(i) }, { timeoutMs: 30_000 })), 40_000);
     assert.deepEqual(tally(outcomes), { ok: CAPACITY, busy: 1000 - CAPACITY });

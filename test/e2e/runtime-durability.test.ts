@@ -8,7 +8,7 @@ import { jsonLines, runCli, startGateway, tempDir, type RunningGateway } from '.
 import { historyUntil, waitReady, type StoredTurn } from '../helpers/gateway-api.js';
 import { waitFor } from '../helpers/actors.js';
 import { startFakeOpenAI, type FakeModelServer } from '../fakes/openai.js';
-import { SCHEMA_VERSION, StoreVersionError, openDbs } from '../../src/store/lmdb.js';
+import { SCHEMA_VERSION, StoreVersionError, closeDbs, openDbs } from '../../src/store/lmdb.js';
 
 const SESSIONS = ['dur-a', 'dur-b'];
 const KILL_AFTER_ACKS = 30;
@@ -146,7 +146,7 @@ describe('schema version guard', () => {
       const dataDir = join(dir.path, 'data');
       const dbs = openDbs(dataDir, 64);
       await dbs.meta.put('schema_version', SCHEMA_VERSION + 1);
-      await dbs.root.close();
+      await closeDbs(dbs);
 
       const res = await runCli(['serve', '--port', '0', '--data-dir', dataDir], { timeoutMs: 20_000 });
       assert.equal(res.code, 1, `${res.stdout}\n${res.stderr}`);

@@ -4,7 +4,7 @@ import { createLogger, type Logger } from '../../src/log/logger.js';
 import type { ActorLifecycle, ActorRef } from '../../src/actors/supervisor.js';
 
 /** file: URL of a test actor module (compiled next to this file). */
-export function testActorUrl(name: 'echo' | 'crashing'): string {
+export function testActorUrl(name: 'echo' | 'crashing' | 'flaky-channel'): string {
   return new URL(`./test-actors/${name}.js`, import.meta.url).href;
 }
 

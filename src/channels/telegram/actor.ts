@@ -3,7 +3,7 @@ import type { Update, UserFromGetMe } from 'grammy/types';
 import { GrammyError, type Bot } from 'grammy';
 import { untilAborted, type ActorContext } from '../../actors/actor.js';
 import { ChannelSend, ChannelStream, TelegramWebhookUpdate } from '../../actors/messages.js';
-import { openDbs } from '../../store/lmdb.js';
+import { closeDbs, openDbs } from '../../store/lmdb.js';
 import { StoreReader } from '../../store/store.js';
 import { apiSignal, backoffMs, createBot, describeError, pause } from './api.js';
 import { COMMANDS } from './commands.js';
@@ -105,6 +105,6 @@ export default async function telegramActor(ctx: ActorContext): Promise<void> {
     else await runPolling(bot, handler, reader, options, ctx);
   } finally {
     outbox.close();
-    await dbs.root.close();
+    await closeDbs(dbs);
   }
 }

@@ -20,8 +20,14 @@ function isUpdate(body: unknown): body is { update_id: number } {
   return typeof body === 'object' && body !== null && !Array.isArray(body) && typeof id === 'number' && Number.isInteger(id) && id >= 0;
 }
 
+/** The gateway's per-address lockout of repeated wrong credentials, applied to the webhook secret too. */
+export interface SecretGuard {
+  lockedOut(remote: string): boolean;
+  failed(remote: string): void;
+}
+
 /** The webhook route when the Telegram channel runs in webhook mode, else none. */
-export function telegramWebhookRoutes(config: Config, telegram: ActorRef | undefined): Route[] {
+export function telegramWebhookRoutes(config: Config, telegram: ActorRef | undefined, guard?: SecretGuard): Route[] {
   const section = config.channels.telegram;
   if (!telegram || section.mode !== 'webhook') return [];
   return [{
@@ -30,7 +36,10 @@ export function telegramWebhookRoutes(config: Config, telegram: ActorRef | undef
     // Telegram cannot send the gateway's bearer token: the secret header is this route's authentication.
     auth: false,
     handler: async (ex) => {
+      // Guessing the secret is refused like guessing the bearer token; Telegram itself always sends the right one.
+      if (guard?.lockedOut(ex.remote)) throw new AppError('rate_limited', 'too many failed authentication attempts from this address; try again later', 60);
       if (!secretMatches(ex.headers[SECRET_HEADER], section.webhook_secret)) {
+        guard?.failed(ex.remote);
         throw new AppError('unauthorized', 'missing or wrong X-Telegram-Bot-Api-Secret-Token');
       }
       const body = await ex.readJson(config.server.max_payload_bytes);

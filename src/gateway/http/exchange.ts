@@ -9,6 +9,8 @@ const STATUS_TEXT: Record<number, string> = {
   503: '503 Service Unavailable', 504: '504 Gateway Timeout', 507: '507 Insufficient Storage',
 };
 
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
 export function statusLine(status: number): string {
   return STATUS_TEXT[status] ?? `${status} Status`;
 }
@@ -95,7 +97,13 @@ export class HttpExchange {
   async readJson(limit: number): Promise<unknown> {
     const body = await this.readBody(limit);
     if (body.length === 0) throw new AppError('bad_json', 'request body is empty (expected a JSON object)');
-    const text = body.toString('utf8');
+    let text: string;
+    try {
+      // JSON is UTF-8 (RFC 8259); decoding leniently would store U+FFFD in place of what the client sent.
+      text = STRICT_UTF8.decode(body);
+    } catch {
+      throw new AppError('bad_json', 'request body is not valid UTF-8');
+    }
     try {
       return JSON.parse(text);
     } catch (err) {

@@ -20,7 +20,8 @@ const crashingActor: ActorMain = async (ctx) => {
   const { crashAfterMs } = (ctx.options ?? {}) as CrashingOptions;
   ctx.mailbox.handle('test.echo', EchoPayload, (p) => ({ text: p.text, thread: threadId }));
   ctx.mailbox.handle('test.crash', Empty, () => {
-    crashLater(0, 'asked to');
+    // A moment later, so the reply leaves before the thread dies (the supervisor may notice the death first).
+    crashLater(20, 'asked to');
     return {};
   });
   ctx.setState('up', undefined, { thread: threadId });
