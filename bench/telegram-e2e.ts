@@ -17,7 +17,7 @@ export const telegramE2e: Scenario = {
   title: 'telegram-e2e: Telegram update → agent → sendMessage, against the Telegram fake',
   async run(opts: RunOptions): Promise<ScenarioReport> {
     const durationMs = opts.quick ? 2000 : 5000;
-    const rate = 100;
+    const rate = 50;
     const fakes = await startChannelFakes(['telegram']);
     const phases: Phase[] = [];
     let pending: string | undefined;
@@ -57,6 +57,7 @@ export const telegramE2e: Scenario = {
       notes: [
         `The fake runs in its own process; the gateway long-polls it with getUpdates as it would api.telegram.org. ${TELEGRAM_USERS.length} allowed users, per-user rate limit off, echo agent (zero model latency).`,
         'Latency is read when the fake records the bot\'s message, from the timestamp carried in the update text (same machine clock).',
+        'The channel hands updates to the gateway one at a time, each acknowledged once stored (a durable commit) before the next: the storage floor in ws-chat bounds updates/s.',
       ],
       ...(pending ? { pending } : {}),
       data: { rate, durationMs, users: TELEGRAM_USERS.length, phases },

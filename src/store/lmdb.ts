@@ -44,7 +44,8 @@ const openStores = new Map<string, { dbs: StoreDbs; users: number }>();
 export function openDbs(dataDir: string, mapSizeMb: number): StoreDbs {
   const key = resolve(dataDir);
   const shared = openStores.get(key);
-  if (shared) {
+  // A root closed directly (root.close() rather than closeDbs) is not handed out again.
+  if (shared && (shared.dbs.root as { status?: unknown }).status !== 'closed') {
     shared.users++;
     return shared.dbs;
   }

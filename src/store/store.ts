@@ -24,18 +24,14 @@ export class StoreReader {
     return [...this.dbs.sessions.getRange({ limit })].map((e) => e.value);
   }
 
-  /** The newest `limit` turns of a session (with seq ≤ maxSeq), oldest first, including every write acknowledged so far. */
+  /** The newest `limit` turns of a session (with seq ≤ maxSeq), oldest first. */
   history(session: string, limit = 50, maxSeq = MAX_SEQ): Turn[] {
-    // lmdb-js keeps a thread's read snapshot until a timer resets it, so a turn the persistence actor
-    // committed a moment ago can be missing from this thread's reads (kriszyp/lmdb-js#250): start a fresh one.
-    this.dbs.root.resetReadTxn();
     const turns = [...this.dbs.messages.getRange({ start: [session, maxSeq], end: [session, -1], reverse: true, limit })].map((e) => e.value);
     return turns.reverse();
   }
 
   /** Seqs of the newest `limit` turns of a session with seq ≤ maxSeq, oldest first: keys only, no record is decoded. */
   historySeqs(session: string, limit: number, maxSeq = MAX_SEQ): number[] {
-    this.dbs.root.resetReadTxn(); // as in history(): see every write acknowledged so far
     const seqs = [...this.dbs.messages.getKeys({ start: [session, maxSeq], end: [session, -1], reverse: true, limit })].map((k) => k[1]);
     return seqs.reverse();
   }
@@ -47,7 +43,6 @@ export class StoreReader {
 
   /** Turns stored after `seq`, oldest first, at most `limit`. */
   turnsAfter(session: string, seq: number, limit: number): Turn[] {
-    this.dbs.root.resetReadTxn(); // as in history(): see every write acknowledged so far
     return [...this.dbs.messages.getRange({ start: [session, seq + 1], end: [session, MAX_SEQ], limit })].map((e) => e.value);
   }
 
