@@ -90,7 +90,7 @@ test('every Telegram chunk of a long Markdown answer renders to valid HTML withi
 });
 
 test('random text: chunks stay within the limit, keep surrogate pairs and lose nothing but whitespace', () => {
-  const text = fc.array(fc.constantFrom('a', 'bb ', ' ', '\n', '\n\n', '```\n', '```py\n', '🏟', 'x'.repeat(50), 'y '.repeat(20)), { maxLength: 400 }).map((p) => p.join(''));
+  const text = fc.array(fc.constantFrom('a', 'bb ', ' ', '\n', '\n\n', '```\n', '```py\n', '🏟', 'x'.repeat(50), 'z '.repeat(20)), { maxLength: 400 }).map((p) => p.join(''));
   fc.assert(fc.property(text, fc.integer({ min: MIN_CHUNK_LIMIT, max: 300 }), (t, limit) => {
     const chunks = chunkText(t, limit);
     for (const chunk of chunks) {
@@ -98,8 +98,9 @@ test('random text: chunks stay within the limit, keep surrogate pairs and lose n
       assert.ok(noSplitPairs(chunk));
       assert.notEqual(chunk.trim(), '');
     }
-    // Fences may be closed and reopened at cuts: compare everything else.
-    const content = (s: string): string => squash(s.replace(/`/g, '').replace(/py/g, ''));
+    // Fences may be closed and reopened at cuts, and a hard cut may fall inside a "```py" in the text:
+    // compare everything but backticks and the letters of the fence tag (no other piece uses them).
+    const content = (s: string): string => squash(s.replace(/[`py]/g, ''));
     assert.equal(content(chunks.join('')), content(t));
   }), { numRuns: 2000 });
 });
