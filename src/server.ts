@@ -1,4 +1,5 @@
 // The composition root of a running gateway: store, actors, agent, channels and the uWS front door.
+import type { Piscina } from 'piscina';
 import type { Config } from './config/schema.js';
 import type { Logger } from './log/logger.js';
 import { secretValues } from './config/render.js';
@@ -12,7 +13,6 @@ import { wsBehavior } from './gateway/ws/connection.js';
 import { wsMethods } from './gateway/ws/methods.js';
 import { MemoryGuard, RequestLimiter } from './gateway/limits.js';
 import { GatewayMetrics } from './gateway/metrics.js';
-import { createPool } from './actors/pool.js';
 import { Supervisor, type ActorRef } from './actors/supervisor.js';
 import { Router } from './actors/router.js';
 import { closeDbs, openDbs } from './store/lmdb.js';
@@ -32,11 +32,11 @@ export interface RunningServer {
 
 const PERSISTENCE_MODULE = new URL('./store/persistence-actor.js', import.meta.url).href;
 
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+/** Starts the gateway on a pool made with createPool (the caller starts it early: its threads take a while to boot). */
+export async function startServer(config: Config, logger: Logger, pool: Piscina): Promise<RunningServer> {
   const startedAt = Date.now();
   const log = { level: config.log.level, secrets: secretValues(config) };
   const dbs = openDbs(config.storage.data_dir, config.storage.map_size_mb);
-  const pool = createPool(config.workers.threads, logger);
   const limiter = new RequestLimiter(config.server.rate_limit_per_minute);
   const metrics = new GatewayMetrics({
     wsConnections: () => hub.connections,

@@ -1,12 +1,12 @@
 // piscina entry point: starts a long-lived actor or runs one agent task, after validating the task.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { MessagePort } from 'node:worker_threads';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { TypeCompiler } from '../src/vendor/typebox.js';
 import { ActorTask, Empty } from '../src/actors/messages.js';
 import { Mailbox, firstProblem } from '../src/actors/mailbox.js';
 import type { ActorMain } from '../src/actors/actor.js';
 import { createLogger } from '../src/log/logger.js';
-import type { LevelWithSilent } from 'pino';
+import type { LevelWithSilent } from '../src/vendor/pino.js';
 
 const checkActorTask = TypeCompiler.Compile(ActorTask);
 

@@ -1,8 +1,7 @@
 // One end of an actor's MessagePort: validated envelopes, request/response with timeouts, bounded in both directions.
 import { AsyncResource } from 'node:async_hooks';
 import type { MessagePort } from 'node:worker_threads';
-import type { TSchema, Static } from '@sinclair/typebox';
-import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { TypeCompiler, type Static, type TSchema, type TypeCheck } from '../vendor/typebox.js';
 import { AppError, isErrorCode, toAppError } from '../errors.js';
 import { Envelope, EventEnvelope, RequestEnvelope, ResponseEnvelope } from './messages.js';
 

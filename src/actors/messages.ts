@@ -1,5 +1,5 @@
 // Every message that crosses a thread: envelopes and payloads as typebox schemas, validated on receipt.
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from '../vendor/typebox.js';
 import { Usage } from '../store/records.js';
 
 export const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() });

@@ -1,7 +1,7 @@
 // The worker side of one agent call: reads the session's history, runs the providers, streams deltas back over the task's port.
 import { MessagePort } from 'node:worker_threads';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
-import type { LevelWithSilent } from 'pino';
+import { TypeCompiler } from '../vendor/typebox.js';
+import type { LevelWithSilent } from '../vendor/pino.js';
 import { Mailbox, firstProblem } from '../actors/mailbox.js';
 import { AgentTask, type AgentDelta, type AgentResult } from '../actors/messages.js';
 import { AppError } from '../errors.js';

@@ -2,7 +2,7 @@
 import { loadConfig } from '../config/load.js';
 import { secretValues } from '../config/render.js';
 import { createLogger } from '../log/logger.js';
-import { startServer } from '../server.js';
+import { createPool } from '../actors/pool.js';
 import { intFlag } from './output.js';
 
 interface ServeFlags { config?: string; host?: string; port?: string; dataDir?: string; logLevel?: string }
@@ -19,7 +19,10 @@ export async function runServe(flags: ServeFlags): Promise<void> {
   logger.info({ config: file ?? 'embedded defaults' }, 'configuration loaded');
   for (const w of warnings) logger.warn(w);
 
-  const server = await startServer(config, logger).catch((err: unknown) => {
+  // The worker threads boot (Node, then the actor host) on the other cores while this thread loads the rest.
+  const pool = createPool(config.workers.threads, logger);
+  const { startServer } = await import('../server.js');
+  const server = await startServer(config, logger, pool).catch((err: unknown) => {
     logger.fatal({ err }, 'gateway failed to start');
     throw err;
   });

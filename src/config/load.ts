@@ -1,6 +1,6 @@
 // Builds the effective config: embedded defaults < TOML file < CLANKER_* env < command-line flags.
 import { existsSync, readFileSync } from 'node:fs';
-import { Value } from '@sinclair/typebox/value';
+import { Value } from '../vendor/typebox.js';
 import { parse, TomlError } from 'smol-toml';
 import { ConfigSchema, type Config } from './schema.js';
 import { ConfigError, type ConfigProblem } from './errors.js';

@@ -1,5 +1,5 @@
 // The configuration schema: the single truth for every key, its type, default, description and env name.
-import { Type, type Static, type TSchema, type TObject } from '@sinclair/typebox';
+import { Type, type Static, type TSchema, type TObject } from '../vendor/typebox.js';
 
 export const DEFAULT_PORT = 18789;
 export const DEFAULT_HOST = '127.0.0.1';

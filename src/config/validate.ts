@@ -1,6 +1,5 @@
 // Structural validation of one config layer (file or env) against the schema, collecting every problem.
-import type { TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Value, type TSchema } from '../vendor/typebox.js';
 import { ConfigSchema, CONFIG_KEYS } from './schema.js';
 import type { ConfigProblem } from './errors.js';
 

@@ -1,5 +1,5 @@
 // Parameters of every API operation, shared by the HTTP routes and the WebSocket methods.
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from '../vendor/typebox.js';
 
 const SessionId = Type.String({ minLength: 1, maxLength: 256, pattern: '^[A-Za-z0-9_.:@-]+$', description: 'a session id of A-Z a-z 0-9 _ . : @ - (e.g. ws:alice or telegram:123)' });
 const Text = Type.String({ minLength: 1, maxLength: 100_000 });

@@ -1,5 +1,5 @@
 // Prometheus metrics (prom-client): HTTP, WebSocket, messages, agent latency and tokens, actors.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from '../vendor/prom-client.js';
 import type { AgentResult } from '../actors/messages.js';
 import type { EventSink, MessageEvent } from '../actors/router.js';
 import type { Route } from './http/router.js';

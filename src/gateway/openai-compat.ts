@@ -1,5 +1,5 @@
 // The OpenAI Chat Completions request schema and its mapping onto a gateway chat turn (pure, no I/O).
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from '../vendor/typebox.js';
 import { AppError } from '../errors.js';
 import type { PriorTurn } from './api.js';
 import type { Usage } from '../store/records.js';

@@ -1,7 +1,5 @@
 // Validates API input against a typebox schema, turning the first problem into a `bad_params` error naming the field.
-import type { Static, TSchema } from '@sinclair/typebox';
-import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { ValueErrorType } from '@sinclair/typebox/errors';
+import { TypeCompiler, ValueErrorType, type Static, type TSchema, type TypeCheck } from '../vendor/typebox.js';
 import { AppError } from '../errors.js';
 
 const cache = new WeakMap<TSchema, TypeCheck<TSchema>>();

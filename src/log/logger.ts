@@ -1,5 +1,5 @@
 // pino logger: JSON lines on stdout (pretty on a TTY), with every secret scrubbed from each line written.
-import pino, { type Logger, type LevelWithSilent } from 'pino';
+import { pino, type Logger, type LevelWithSilent } from '../vendor/pino.js';
 import { createRequire } from 'node:module';
 
 export type { Logger };

@@ -1,6 +1,5 @@
 // The persistence actor: the single writer of the LMDB store, acknowledging each write once it is on disk.
-import { Type } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Type, TypeCompiler } from '../vendor/typebox.js';
 import { untilAborted, type ActorContext } from '../actors/actor.js';
 import { StoreWrite } from '../actors/messages.js';
 import { firstProblem } from '../actors/mailbox.js';

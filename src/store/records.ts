@@ -1,5 +1,5 @@
 // Shapes of the records kept in LMDB; each is validated where it enters the store (the persistence actor).
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from '../vendor/typebox.js';
 
 export const Usage = Type.Object({ input: Type.Integer({ minimum: 0 }), output: Type.Integer({ minimum: 0 }) });
 export type Usage = Static<typeof Usage>;

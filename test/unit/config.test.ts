@@ -1,7 +1,7 @@
 // Config loading as pure functions: layer validation, env coercion, precedence, derived values, rendering.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Value } from '@sinclair/typebox/value';
+import { Value } from '../../src/vendor/typebox.js';
 import { parse } from 'smol-toml';
 import { CONFIG_KEYS, ConfigSchema, envNameFor } from '../../src/config/schema.js';
 import { buildConfig, parseToml, type ConfigFlags, type LoadedConfig } from '../../src/config/load.js';

@@ -2,7 +2,7 @@
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { Type } from '@sinclair/typebox';
+import { Type } from '../../src/vendor/typebox.js';
 import { Mailbox, type MailboxOptions } from '../../src/actors/mailbox.js';
 import { Empty, type ResponseEnvelope } from '../../src/actors/messages.js';
 import { AppError, type ErrorCode } from '../../src/errors.js';

@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Value } from '@sinclair/typebox/value';
+import { Value } from '../../src/vendor/typebox.js';
 import { CONFIG_KEYS, ConfigSchema, type Config } from '../../src/config/schema.js';
 import { buildConfig, parseToml } from '../../src/config/load.js';
 import { ConfigError } from '../../src/config/errors.js';

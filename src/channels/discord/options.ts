@@ -1,6 +1,5 @@
 // The Discord actor's options: its [channels.discord] config section plus where the store lives, validated on arrival.
-import { Type, type Static } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Type, TypeCompiler, type Static } from '../../vendor/typebox.js';
 import { ConfigSchema } from '../../config/schema.js';
 import { firstProblem } from '../../actors/mailbox.js';
 

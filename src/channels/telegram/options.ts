@@ -1,6 +1,5 @@
 // The Telegram actor's options: its config section plus where the store lives, checked on arrival in the worker.
-import { Type, type TObject } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Type, TypeCompiler, type TObject } from '../../vendor/typebox.js';
 import { schemaAt, type Config } from '../../config/schema.js';
 import { firstProblem } from '../../actors/mailbox.js';
 

@@ -1,7 +1,6 @@
 // One incoming Telegram update → a persisted user turn, or a handled non-turn (command, refusal, pairing) with its offset stored.
 import type { Message, Update, UserFromGetMe } from 'grammy/types';
-import { Type } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Type, TypeCompiler } from '../../vendor/typebox.js';
 import type { Logger } from '../../log/logger.js';
 import type { Mailbox } from '../../actors/mailbox.js';
 import type { InboundAccepted, InboundMessage, SessionInfo, StoreOp } from '../../actors/messages.js';

@@ -1,6 +1,5 @@
 // Parsing of client frames: `{"type":"req","id","method","params"}`, with a precise error for anything else.
-import { Type, type Static } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Type, TypeCompiler, type Static } from '../../vendor/typebox.js';
 import { AppError } from '../../errors.js';
 
 export const RequestFrame = Type.Object({

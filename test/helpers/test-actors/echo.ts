@@ -1,6 +1,6 @@
 // Test actor: answers `test.echo` at once and `test.slow` after payload.ms or options.delayMs; for runtime tests and bench/actors.
 import { threadId } from 'node:worker_threads';
-import { Type } from '@sinclair/typebox';
+import { Type } from '../../../src/vendor/typebox.js';
 import { untilAborted, type ActorMain } from '../../../src/actors/actor.js';
 
 export const EchoPayload = Type.Object({ text: Type.String() });
