@@ -59,7 +59,10 @@ export class Mailbox {
 
   constructor(readonly port: MessagePort, private readonly opts: MailboxOptions) {
     // Bound to the creator's async context, so work a handler starts is attributed to its actor (see workers/host.ts).
-    port.on('message', AsyncResource.bind((data: unknown) => this.receive(data)));
+    // (runInAsyncScope, not AsyncResource.bind: on Node 20 bind builds a deprecation wrapper each time, and
+    // two mailboxes are made per agent call.)
+    const scope = new AsyncResource('Mailbox');
+    port.on('message', (data: unknown) => scope.runInAsyncScope(() => this.receive(data)));
     port.on('close', () => {
       // The peer is gone: posts would be dropped silently, so refuse new requests at once instead of timing them out.
       this.closed = true;

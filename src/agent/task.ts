@@ -70,11 +70,15 @@ export async function runAgentTask(input: unknown): Promise<AgentResult> {
     const reader = cached.latest();
     const { agent } = task;
     let later: Turn[] | undefined;
+    let needed = 0;
     const turns = readHistory((limit) => {
+      needed = limit;
       const upTo = cache.history(reader, task.session, limit, task.seq);
       later ??= reader.turnsAfter(task.session, task.seq, LATER_TURNS);
       return { turns: conversationUpTo(upTo, later, task.seq), complete: upTo.length < limit };
-    }, agent.history_tokens);
+    }, agent.history_tokens, cache.lastLimit(task.session));
+    // The next turn of this conversation most likely needs as many: it starts there instead of growing again.
+    cache.rememberLimit(task.session, needed);
     const last = turns.at(-1);
     if (last?.seq !== task.seq || last.role !== 'user') {
       throw new AppError('not_found', `session ${task.session} has no user turn ${task.seq} to answer`);

@@ -1,23 +1,39 @@
-// A worker's decoded turns of recent conversations, so each stored turn is decoded from LMDB once, not on every later turn.
+// A worker's decoded turns and seq lists of recent conversations, so a turn reads only what is new since the last one.
 import type { Turn } from '../store/records.js';
 
-/** Where turns come from: their seqs (cheap, keys only) and one turn's record (a decode). */
+/** Where turns come from: keys (cheap), one turn's record (a decode) and the session's turn count. */
 export interface TurnSource {
   /** Seqs of the newest `limit` turns of a session with seq ≤ maxSeq, oldest first. */
   historySeqs(session: string, limit: number, maxSeq: number): number[];
+  /** Seqs of the turns stored after `seq`, oldest first. */
+  seqsAfter(session: string, seq: number): number[];
+  /** The session's record: how many turns it holds and the seq its next turn gets. */
+  session(session: string): { turns: number; nextSeq: number } | undefined;
   turn(session: string, seq: number): Turn | undefined;
 }
 
 /** Rough bytes a cached turn costs besides its text. */
 const TURN_OVERHEAD = 200;
+/** Newest seqs kept per session: more than any history read asks for (turnsToRead caps at 2000). */
+const MAX_SEQS = 4096;
+
+interface SessionEntry {
+  turns: Map<number, Turn>;
+  /** Seqs known to exist, ascending: the newest ones, `older` more before them. */
+  seqs: number[];
+  older: number;
+  /** How many turns the last history read of this session needed. */
+  lastLimit: number | undefined;
+}
 
 /**
- * Stored turns never change: seqs are not reused, and reset and trim only delete. So a cached turn is
- * never stale, and the store's keys (read each time) tell which of them still exist. Sessions are evicted
- * least recently used first once the cached text passes `maxBytes`.
+ * Stored turns never change: seqs only grow, and reset and trim only delete. So a cached turn is never
+ * stale, new turns are the keys after the highest seq seen, and a deletion shows as a turn count lower
+ * than the seqs known (then the seqs are read again). Sessions are evicted least recently used first
+ * once the cached text passes `maxBytes`.
  */
 export class TurnCache {
-  private readonly sessions = new Map<string, Map<number, Turn>>();
+  private readonly sessions = new Map<string, SessionEntry>();
   private bytes = 0;
 
   constructor(private readonly maxBytes = 8 * 2 ** 20) {}
@@ -26,19 +42,20 @@ export class TurnCache {
     return this.bytes;
   }
 
-  /** Same result as reading the turns from `source`; only turns not seen before are decoded. */
+  /** Same result as reading the newest `limit` turns up to `maxSeq` from `source`; only new turns are decoded. */
   history(source: TurnSource, session: string, limit: number, maxSeq: number): Turn[] {
-    const cached = this.sessions.get(session) ?? new Map<number, Turn>();
-    // Re-inserted so that the Map's order is least recently used first.
-    this.sessions.delete(session);
-    this.sessions.set(session, cached);
+    const entry = this.entry(session);
+    const seqs = this.currentSeqs(source, session, entry);
+    let end = seqs.length;
+    while (end > 0 && (seqs[end - 1] as number) > maxSeq) end--;
+    const wanted = end >= limit || entry.older === 0 ? seqs.slice(Math.max(0, end - limit), end) : source.historySeqs(session, limit, maxSeq);
     const out: Turn[] = [];
-    for (const seq of source.historySeqs(session, limit, maxSeq)) {
-      let turn = cached.get(seq);
+    for (const seq of wanted) {
+      let turn = entry.turns.get(seq);
       if (turn === undefined) {
         turn = source.turn(session, seq);
         if (turn === undefined) continue;
-        cached.set(seq, turn);
+        entry.turns.set(seq, turn);
         this.bytes += turn.text.length * 2 + TURN_OVERHEAD;
       }
       out.push(turn);
@@ -47,17 +64,55 @@ export class TurnCache {
     return out;
   }
 
+  /** The history size the last read of this session needed, to start the next read there. */
+  lastLimit(session: string): number | undefined {
+    return this.sessions.get(session)?.lastLimit;
+  }
+
+  rememberLimit(session: string, limit: number): void {
+    const entry = this.sessions.get(session);
+    if (entry) entry.lastLimit = limit;
+  }
+
   clear(): void {
     this.sessions.clear();
     this.bytes = 0;
   }
 
+  private entry(session: string): SessionEntry {
+    const entry = this.sessions.get(session) ?? { turns: new Map<number, Turn>(), seqs: [], older: 0, lastLimit: undefined };
+    // Re-inserted so that the Map's order is least recently used first.
+    this.sessions.delete(session);
+    this.sessions.set(session, entry);
+    return entry;
+  }
+
+  private currentSeqs(source: TurnSource, session: string, entry: SessionEntry): number[] {
+    const record = source.session(session) ?? { turns: 0, nextSeq: 0 };
+    const last = entry.seqs.at(-1);
+    if (last === undefined) entry.seqs = source.historySeqs(session, MAX_SEQS, Number.MAX_SAFE_INTEGER);
+    else if (record.nextSeq - 1 > last) entry.seqs.push(...source.seqsAfter(session, last));
+    if (last !== undefined && entry.seqs.length + entry.older !== record.turns) {
+      // Turns were deleted (reset, trim): read the seqs again and forget decoded turns that are gone.
+      entry.seqs = source.historySeqs(session, MAX_SEQS, Number.MAX_SAFE_INTEGER);
+      const kept = new Set(entry.seqs);
+      for (const [seq, turn] of entry.turns) {
+        if (kept.has(seq)) continue;
+        entry.turns.delete(seq);
+        this.bytes -= turn.text.length * 2 + TURN_OVERHEAD;
+      }
+    }
+    if (entry.seqs.length > MAX_SEQS) entry.seqs.splice(0, entry.seqs.length - MAX_SEQS);
+    entry.older = Math.max(0, record.turns - entry.seqs.length);
+    return entry.seqs;
+  }
+
   private evict(current: string): void {
-    for (const [session, turns] of this.sessions) {
+    for (const [session, entry] of this.sessions) {
       if (this.bytes <= this.maxBytes) return;
       if (session === current && this.sessions.size > 1) continue;
       this.sessions.delete(session);
-      for (const turn of turns.values()) this.bytes -= turn.text.length * 2 + TURN_OVERHEAD;
+      for (const turn of entry.turns.values()) this.bytes -= turn.text.length * 2 + TURN_OVERHEAD;
     }
   }
 }

@@ -6,7 +6,7 @@ import { firstProblem } from '../actors/mailbox.js';
 import { AppError } from '../errors.js';
 import { closeDbs, openDbs, stampSchemaVersion } from './lmdb.js';
 import { applyOps } from './writes.js';
-import { assertRoom } from './capacity.js';
+import { RoomGuard } from './capacity.js';
 
 export const PersistenceOptions = Type.Object({ dataDir: Type.String(), mapSizeMb: Type.Integer({ minimum: 1 }) });
 const checkOptions = TypeCompiler.Compile(PersistenceOptions);
@@ -20,7 +20,7 @@ export default async function persistenceActor(ctx: ActorContext): Promise<void>
   const { dataDir, mapSizeMb } = ctx.options;
   const dbs = openDbs(dataDir, mapSizeMb);
   await stampSchemaVersion(dbs);
-  const limitBytes = mapSizeMb * 1024 * 1024;
+  const room = new RoomGuard(dbs.root, mapSizeMb * 1024 * 1024);
   // Logged when the store becomes full and when it has room again, not on every refused write.
   let full = false;
   const refuse = (err: AppError): never => {
@@ -30,7 +30,7 @@ export default async function persistenceActor(ctx: ActorContext): Promise<void>
   };
   ctx.mailbox.handle('store.write', StoreWrite, async ({ ops }) => {
     try {
-      assertRoom(dbs.root, ops, limitBytes);
+      room.admit(ops);
       const results = await applyOps(dbs, ops);
       if (full && ops.some((op) => op.op === 'user')) {
         full = false;

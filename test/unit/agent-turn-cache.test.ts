@@ -4,21 +4,35 @@ import assert from 'node:assert/strict';
 import { TurnCache, type TurnSource } from '../../src/agent/turn-cache.js';
 import type { Turn } from '../../src/store/records.js';
 
-function store(): TurnSource & { rows: Map<string, Turn[]>; decodes: number; add(session: string, text: string): void; remove(session: string, seq: number): void } {
+/** The store's behaviour as TurnSource sees it: seqs only grow, deletions keep the next seq, the record counts turns. */
+function store(): TurnSource & { rows: Map<string, Turn[]>; decodes: number; keyReads: number; add(session: string, text: string): void; remove(session: string, seq: number): void } {
   const rows = new Map<string, Turn[]>();
+  const next = new Map<string, number>();
   const s = {
     rows,
     decodes: 0,
+    keyReads: 0,
     add(session: string, text: string) {
       const list = rows.get(session) ?? [];
-      const seq = (list.at(-1)?.seq ?? -1) + 1;
+      const seq = next.get(session) ?? 0;
+      next.set(session, seq + 1);
       list.push({ seq, role: seq % 2 === 0 ? 'user' : 'assistant', text, ts: seq, channel: 'ws' });
       rows.set(session, list);
     },
     remove(session: string, seq: number) {
       rows.set(session, (rows.get(session) ?? []).filter((t) => t.seq !== seq));
     },
-    historySeqs: (session: string, limit: number, maxSeq: number) => (rows.get(session) ?? []).filter((t) => t.seq <= maxSeq).slice(-limit).map((t) => t.seq),
+    historySeqs: (session: string, limit: number, maxSeq: number) => {
+      const seqs = (rows.get(session) ?? []).filter((t) => t.seq <= maxSeq).slice(-limit).map((t) => t.seq);
+      s.keyReads += seqs.length;
+      return seqs;
+    },
+    seqsAfter: (session: string, seq: number) => {
+      const seqs = (rows.get(session) ?? []).filter((t) => t.seq > seq).map((t) => t.seq);
+      s.keyReads += seqs.length;
+      return seqs;
+    },
+    session: (session: string) => (next.has(session) ? { turns: rows.get(session)?.length ?? 0, nextSeq: next.get(session) ?? 0 } : undefined),
     turn: (session: string, seq: number) => {
       s.decodes++;
       return (rows.get(session) ?? []).find((t) => t.seq === seq);
@@ -47,6 +61,43 @@ describe('TurnCache', () => {
     cache.history(s, 'a', 10, 3);
     s.remove('a', 1);
     assert.deepEqual(cache.history(s, 'a', 10, 3).map((t) => t.seq), [0, 2, 3]);
+  });
+
+  test('a later read only reads the keys of new turns', () => {
+    const s = store();
+    const cache = new TurnCache();
+    for (let i = 0; i < 500; i++) s.add('a', `t${i}`);
+    cache.history(s, 'a', 100, 499);
+    const before = s.keyReads;
+    s.add('a', 'new question');
+    assert.deepEqual(cache.history(s, 'a', 3, 500).map((t) => t.text), ['t498', 't499', 'new question']);
+    assert.equal(s.keyReads - before, 1);
+  });
+
+  const changes: Array<{ name: string; change: (s: ReturnType<typeof store>) => void }> = [
+    { name: 'an old turn deleted and as many added (the count alone stays the same)', change: (s) => { s.remove('a', 0); s.remove('a', 1); s.add('a', 'n1'); s.add('a', 'n2'); } },
+    { name: 'a reset (all deleted), then new turns', change: (s) => { for (let i = 0; i < 6; i++) s.remove('a', i); s.add('a', 'n1'); } },
+    { name: 'a trim of the oldest', change: (s) => { s.remove('a', 0); s.remove('a', 1); s.remove('a', 2); } },
+    { name: 'the newest turn deleted', change: (s) => { s.remove('a', 5); } },
+  ];
+  for (const c of changes) {
+    test(`after ${c.name}: exactly what the store holds`, () => {
+      const s = store();
+      const cache = new TurnCache();
+      for (let i = 0; i < 6; i++) s.add('a', `t${i}`);
+      cache.history(s, 'a', 50, 100);
+      c.change(s);
+      assert.deepEqual(cache.history(s, 'a', 50, 100).map((t) => t.seq), s.historySeqs('a', 50, 100));
+    });
+  }
+
+  test('a session longer than the seqs it keeps still reads its older turns from the store', () => {
+    const s = store();
+    const cache = new TurnCache(64 * 2 ** 20);
+    for (let i = 0; i < 5000; i++) s.add('a', `t${i}`);
+    cache.history(s, 'a', 10, 4999);
+    assert.deepEqual(cache.history(s, 'a', 2000, 400).map((t) => t.seq), s.historySeqs('a', 2000, 400));
+    assert.equal(cache.history(s, 'a', 5000, 4999).length, 5000);
   });
 
   test('sessions do not mix', () => {
