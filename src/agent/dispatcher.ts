@@ -11,6 +11,16 @@ import { ConcurrencyLimiter } from './limiter.js';
 /** How long a provider that refused our key is skipped before it is tried again. */
 const AUTH_COOLDOWN_MS = 5 * 60_000;
 
+/** How long an answered call waits for its last deltas (they are normally there already). */
+const DELTA_DRAIN_MS = 1000;
+
+/** Resolves when `promise` does or after `ms`, whichever is first. */
+function withinMs(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}
+
 export interface ProviderHealth { provider: ProviderId; model: string; healthy: boolean; detail?: string; lastRequestId?: string }
 
 export class AgentDispatcher implements AgentRunner {
@@ -49,16 +59,18 @@ export class AgentDispatcher implements AgentRunner {
     const { port1, port2 } = new MessageChannel();
     const mailbox = new Mailbox(port1, { capacity: 1, name: `agent ${session}` });
     mailbox.on('agent.delta', AgentDelta, (d) => onDelta(d.text, d.reset === true));
+    // The worker closes its end when the call ends, and a port delivers every message sent before its close;
+    // the task's result comes over another port and can overtake the last deltas.
+    const workerClosed = new Promise<void>((resolve) => port1.once('close', () => resolve()));
     const task: AgentTask = { ...this.base, agent: { ...this.base.agent, skip: this.skipped() }, session, seq, port: port2 };
     const started = Date.now();
     try {
       const result = await this.limiter.run(() => this.pool.run(task, { transferList: [port2] }) as Promise<AgentResult>);
+      await withinMs(workerClosed, DELTA_DRAIN_MS);
       this.record(result);
       this.onFinished?.(result, Date.now() - started);
       return result;
     } finally {
-      // Deltas posted just before the task resolved are still queued on the port: let them through first.
-      await new Promise((r) => setImmediate(r));
       mailbox.close();
     }
   }

@@ -181,6 +181,19 @@ describe('WebSocket protocol', () => {
       assert.equal(deltas.map((d) => (d.data as { text: string }).text).join(''), text);
     });
 
+    test('200 chats in a row: each one\'s deltas, all of them, arrive before its response', async () => {
+      // The deltas and the result travel between threads over different ports: the result must not overtake them.
+      const c = await client();
+      for (let i = 0; i < 200; i++) {
+        const text = `question ${i} with a few words`;
+        const before = c.frames.length;
+        const res = await c.request('chat', { session: `ws:drain-${i % 4}`, text });
+        assert.equal(res.ok, true);
+        const got = c.frames.slice(before, c.frames.indexOf(res)).filter((f) => f.event === 'chat.delta');
+        assert.equal(got.map((d) => (d.data as { text: string }).text).join(''), text, `chat ${i}`);
+      }
+    });
+
     test('chat in a named session; sessions.list, sessions.history, sessions.reset', async () => {
       const c = await client();
       const session = `ws:methods-${Date.now()}`;
