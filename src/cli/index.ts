@@ -1,8 +1,13 @@
 #!/usr/bin/env node
 // The `clanker` command line: wires each command file into cac.
+import module from 'node:module';
 import { cac } from 'cac';
 import { VERSION } from '../version.js';
 import { fail } from './output.js';
+
+// Node 22.1+ keeps the compiled code of the modules loaded below between runs (~40 ms of start-up on
+// Node 24 here); Node 20 has no such API and skips it.
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
 const cli = cac('clanker');
 
