@@ -30,7 +30,7 @@ export interface RemainingBudget {
   limit: number | null;
   remaining: number | null;
   /** ISO time of the next UTC midnight, when daily usage starts again from zero. */
-  resetsAt: string;
+  resets_at: string;
 }
 
 /** What is left of one daily limit (the gateway's, or a session's). */
@@ -38,6 +38,6 @@ export function remainingBudget(limit: number, used: Usage, now = Date.now()): R
   const day = new Date(now);
   const resetsAt = new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate() + 1)).toISOString();
   const spent = total(used);
-  if (limit <= 0) return { used: spent, limit: null, remaining: null, resetsAt };
-  return { used: spent, limit, remaining: Math.max(0, limit - spent), resetsAt };
+  if (limit <= 0) return { used: spent, limit: null, remaining: null, resets_at: resetsAt };
+  return { used: spent, limit, remaining: Math.max(0, limit - spent), resets_at: resetsAt };
 }

@@ -27,12 +27,12 @@ describe('checkBudget', () => {
 describe('remainingBudget', () => {
   const now = Date.parse('2026-03-31T22:15:00Z');
   test('limited', () => {
-    assert.deepEqual(remainingBudget(1000, use(300, 200), now), { used: 500, limit: 1000, remaining: 500, resetsAt: '2026-04-01T00:00:00.000Z' });
+    assert.deepEqual(remainingBudget(1000, use(300, 200), now), { used: 500, limit: 1000, remaining: 500, resets_at: '2026-04-01T00:00:00.000Z' });
   });
   test('overspent clamps to zero', () => {
     assert.equal(remainingBudget(100, use(90, 30), now).remaining, 0);
   });
   test('unlimited', () => {
-    assert.deepEqual(remainingBudget(0, use(1, 2), now), { used: 3, limit: null, remaining: null, resetsAt: '2026-04-01T00:00:00.000Z' });
+    assert.deepEqual(remainingBudget(0, use(1, 2), now), { used: 3, limit: null, remaining: null, resets_at: '2026-04-01T00:00:00.000Z' });
   });
 });
