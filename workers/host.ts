@@ -35,7 +35,8 @@ async function actorMain(task: ActorTask): Promise<{ stopped: true }> {
   if (typeof mod.default !== 'function') throw new Error(`actor module ${task.module} has no default export`);
   const mailbox = new Mailbox(task.port as MessagePort, {
     capacity: task.capacity,
-    name: `${task.name} (main)`,
+    name: 'main',
+    self: task.name,
     onInvalid: (problem) => logger.warn({ problem }, 'invalid message from main thread'),
     onError: (err, type) => logger.error({ err, type }, 'actor handler failed'),
   });

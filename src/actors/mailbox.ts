@@ -39,7 +39,10 @@ interface Pending { resolve(v: unknown): void; reject(e: Error): void; timer: No
 export interface MailboxOptions {
   /** Requests in flight per direction before new ones are refused as `busy`. */
   capacity: number;
+  /** The other side: where requests go and envelopes come from (named in timeouts, "not running", bad envelopes). */
   name: string;
+  /** This side, named in answers to the peer's requests ("does not handle", "is busy"); defaults to `name`. */
+  self?: string;
   /** Told about envelopes that fail validation (they are answered with an error, never thrown). */
   onInvalid?: (problem: string) => void;
   /** Told about unexpected handler failures (answered to the caller as `internal`). */
@@ -126,7 +129,7 @@ export class Mailbox {
 
   private receive(data: unknown): void {
     if (!checkEnvelope.Check(data)) {
-      const problem = `bad envelope on ${this.opts.name}: ${envelopeProblem(data)}`;
+      const problem = `bad envelope from ${this.opts.name}: ${envelopeProblem(data)}`;
       this.opts.onInvalid?.(problem);
       const id = (data as { id?: unknown } | null)?.id;
       if ((data as { kind?: unknown } | null)?.kind === 'req' && typeof id === 'string') this.reply(id, new AppError('bad_frame', problem));
@@ -151,8 +154,8 @@ export class Mailbox {
 
   private dispatchEvent(env: EventEnvelope): void {
     const h = this.eventHandlers.get(env.type);
-    if (!h) return this.opts.onInvalid?.(`no handler for event ${env.type} on ${this.opts.name}`);
-    if (!h.check.Check(env.payload)) return this.opts.onInvalid?.(`bad ${env.type} event on ${this.opts.name}: ${firstProblem(h.check, env.payload)}`);
+    if (!h) return this.opts.onInvalid?.(`no handler for event ${env.type} from ${this.opts.name}`);
+    if (!h.check.Check(env.payload)) return this.opts.onInvalid?.(`bad ${env.type} event from ${this.opts.name}: ${firstProblem(h.check, env.payload)}`);
     // Thrown from a port listener it would be an uncaught exception: on a worker, the end of every actor there.
     try {
       const done: unknown = h.fn(env.payload, env);
@@ -164,13 +167,13 @@ export class Mailbox {
 
   private dispatchRequest(env: RequestEnvelope): void {
     const h = this.handlers.get(env.type);
-    if (!h) return this.reply(env.id, new AppError('unknown_method', `${this.opts.name} does not handle ${env.type}`));
+    if (!h) return this.reply(env.id, new AppError('unknown_method', `${this.opts.self ?? this.opts.name} does not handle ${env.type}`));
     if (!h.check.Check(env.payload)) {
       const problem = `bad ${env.type} payload: ${firstProblem(h.check, env.payload)}`;
       this.opts.onInvalid?.(problem);
       return this.reply(env.id, new AppError('bad_params', problem));
     }
-    if (this.handling >= this.opts.capacity) return this.reply(env.id, new AppError('busy', `${this.opts.name} is busy`));
+    if (this.handling >= this.opts.capacity) return this.reply(env.id, new AppError('busy', `${this.opts.self ?? this.opts.name} is busy`));
     this.handling++;
     new Promise((resolve) => resolve(h.fn(env.payload, env))).then(
       (value) => { this.handling--; this.reply(env.id, undefined, value); },

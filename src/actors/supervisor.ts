@@ -157,6 +157,7 @@ export class Supervisor {
     const mailbox = new Mailbox(port1, {
       capacity: ref.spec.capacity ?? DEFAULT_CAPACITY,
       name: ref.name,
+      self: 'main',
       onInvalid: (problem) => this.logger.warn({ actor: ref.name, problem }, 'invalid message from actor'),
       onError: (err, type) => this.logger.error({ actor: ref.name, err, type }, 'handler for actor message failed'),
     });

@@ -57,7 +57,7 @@ export class AgentDispatcher implements AgentRunner {
 
   async run(session: string, seq: number, onDelta: (text: string, reset: boolean) => void): Promise<AgentResult> {
     const { port1, port2 } = new MessageChannel();
-    const mailbox = new Mailbox(port1, { capacity: 1, name: `agent ${session}` });
+    const mailbox = new Mailbox(port1, { capacity: 1, name: `agent ${session}`, self: 'main' });
     mailbox.on('agent.delta', AgentDelta, (d) => onDelta(d.text, d.reset === true));
     // The worker closes its end when the call ends, and a port delivers every message sent before its close;
     // the task's result comes over another port and can overtake the last deltas.

@@ -63,7 +63,7 @@ export function validateAgentTask(task: unknown): AgentTask & { port: MessagePor
 /** Runs one agent task; resolves with a structured-cloneable result (provider failures become `ok: false`). */
 export async function runAgentTask(input: unknown): Promise<AgentResult> {
   const task = validateAgentTask(input);
-  const mailbox = new Mailbox(task.port, { capacity: MAILBOX_CAPACITY, name: `agent:${task.session}` });
+  const mailbox = new Mailbox(task.port, { capacity: MAILBOX_CAPACITY, name: 'main', self: `agent ${task.session}` });
   try {
     const { reader: cached, turns: cache } = readerFor(task.store.dataDir, task.store.mapSizeMb);
     // The turn to answer was written by another thread just before this task was sent: read the newest snapshot.

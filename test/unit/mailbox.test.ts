@@ -16,9 +16,9 @@ function pair(a: Partial<MailboxOptions> = {}, b: Partial<MailboxOptions> = {}) 
   const invalid = { a: [] as string[], b: [] as string[] };
   const errors: Array<{ err: unknown; type: string }> = [];
   // A mailbox is named after whoever is at the other end: `left` talks to the actor, `right` to main.
-  const left = new Mailbox(port1, { capacity: 16, name: 'actor', onInvalid: (p) => invalid.a.push(p), ...a });
+  const left = new Mailbox(port1, { capacity: 16, name: 'actor', self: 'main', onInvalid: (p) => invalid.a.push(p), ...a });
   const right = new Mailbox(port2, {
-    capacity: 16, name: 'main', onInvalid: (p) => invalid.b.push(p), onError: (err, type) => errors.push({ err, type }), ...b,
+    capacity: 16, name: 'main', self: 'actor', onInvalid: (p) => invalid.b.push(p), onError: (err, type) => errors.push({ err, type }), ...b,
   });
   opened.push(left, right);
   return { left, right, invalid, errors };
@@ -113,9 +113,9 @@ describe('Mailbox', () => {
     assert.match(bad?.error?.message ?? '', /\/sentAt: Expected number/);
     assert.deepEqual({ id: good?.id, ok: good?.ok, payload: good?.payload }, { id: 'r2', ok: true, payload: 2 });
     assert.deepEqual(invalid, [
-      'bad envelope on main: /sentAt: Expected number',
-      'bad envelope on main: /kind: Expected "req", "res" or "event"',
-      'bad envelope on main: /ok: Expected boolean',
+      'bad envelope from main: /sentAt: Expected number',
+      'bad envelope from main: /kind: Expected "req", "res" or "event"',
+      'bad envelope from main: /ok: Expected boolean',
     ]);
   });
 
@@ -125,7 +125,7 @@ describe('Mailbox', () => {
     right.handle('greet', Greet, () => { called = true; return 'hi'; });
     await assert.rejects(left.request('greet', { name: 5 }), isCode('bad_params', /bad greet payload: \/name: Expected string/));
     assert.deepEqual(invalid.b, ['bad greet payload: /name: Expected string']);
-    await assert.rejects(left.request('greet.v2', { name: 'x' }), isCode('unknown_method', /does not handle greet\.v2/));
+    await assert.rejects(left.request('greet.v2', { name: 'x' }), isCode('unknown_method', /^actor does not handle greet\.v2$/));
     assert.equal(called, false);
   });
 
@@ -139,7 +139,7 @@ describe('Mailbox', () => {
     left.emit('tock', {});
     right.handle('ping', Empty, () => 'pong');
     await until(() => invalid.b.length === 2 && errors.length === 2, 'the reports');
-    assert.match(invalid.b[0] ?? '', /bad tick event on main: \/n: Expected integer/);
+    assert.match(invalid.b[0] ?? '', /bad tick event from main: \/n: Expected integer/);
     assert.match(invalid.b[1] ?? '', /no handler for event tack/);
     assert.deepEqual(errors.map((e) => e.type), ['tick', 'tock']);
     assert.equal(await left.request('ping', {}), 'pong', 'the mailbox still works');
@@ -157,7 +157,7 @@ describe('Mailbox', () => {
     const r = pair({}, { capacity: 2 });
     r.right.handle('slow', Empty, slow);
     const received = [r.left.request('slow', {}), r.left.request('slow', {})];
-    await assert.rejects(r.left.request('slow', {}), isCode('busy', /is busy/));
+    await assert.rejects(r.left.request('slow', {}), isCode('busy', /^actor is busy$/));
 
     await until(() => release.length === 4, 'the handlers to start');
     for (const go of release) go();
