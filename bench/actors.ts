@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   const dbs = openDbs(dataDir, 1024);
   try {
     const echo: ActorRef = supervisor.start({ name: 'echo', module: ECHO, options: {}, capacity: 1024 });
-    const storeRef = supervisor.start({ name: 'store', module: PERSISTENCE, options: { dataDir, mapSizeMb: 1024 }, capacity: 4096 });
+    const storeRef = supervisor.start({ name: 'store', module: PERSISTENCE, options: { dataDir, mapSizeMb: 1024, sessionTtlDays: 0 }, capacity: 4096 });
     await Promise.all([echo.whenUp(30_000), storeRef.whenUp(30_000)]);
     const store = new StoreClient(new StoreReader(dbs), storeRef);
     const ping = () => echo.request('test.echo', { text: 'ping' });

@@ -60,7 +60,7 @@ export async function startServer(config: Config, logger: Logger, pool: Piscina)
   });
   const persistence = supervisor.start({
     name: 'store', module: PERSISTENCE_MODULE, capacity: 4096,
-    options: { dataDir: config.storage.data_dir, mapSizeMb: config.storage.map_size_mb },
+    options: { dataDir: config.storage.data_dir, mapSizeMb: config.storage.map_size_mb, sessionTtlDays: config.storage.session_ttl_days },
   });
   const store = new StoreClient(new StoreReader(dbs), persistence);
   const agent = new AgentDispatcher(pool, config, log, (result, ms) => metrics.agentFinished(result, ms));

@@ -119,6 +119,8 @@ export const StoreOp = Type.Union([
   /** The answer reached the user (or the turn was given up on): no longer pending. */
   Type.Object({ op: Type.Literal('delivered'), session: Type.String(), seq: Type.Integer() }),
   Type.Object({ op: Type.Literal('reset'), session: Type.String() }),
+  /** Up to `limit` sessions idle since before `before` (and not waiting for an answer) lose their turns, as by a reset. */
+  Type.Object({ op: Type.Literal('expire'), before: Type.Number(), limit: Type.Integer({ minimum: 1 }) }),
   Type.Object({ op: Type.Literal('trim'), session: Type.String(), keep: Type.Integer({ minimum: 0 }) }),
   Type.Object({ op: Type.Literal('offset'), key: Type.String(), value: Type.Integer() }),
   Type.Object({
@@ -133,8 +135,8 @@ export type StoreOp = Static<typeof StoreOp>;
 export const StoreWrite = Type.Object({ ops: Type.Array(StoreOp, { minItems: 1, maxItems: 1000 }) });
 export type StoreWrite = Static<typeof StoreWrite>;
 
-/** Per-op results, in order: user → {seq, duplicate}; answer → {seq}; pairing.approve → {userId} or null; others → null. */
-export type StoreOpResult = { seq: number; duplicate?: boolean } | { userId: string; username?: string } | null;
+/** Per-op results, in order: user → {seq, duplicate}; answer → {seq}; pairing.approve → {userId} or null; expire → {sessions, turns}; others → null. */
+export type StoreOpResult = { seq: number; duplicate?: boolean } | { userId: string; username?: string } | { sessions: number; turns: number } | null;
 
 // ---- Agent tasks (short piscina tasks, one per model call; deltas flow back over the moved port) ----
 

@@ -35,6 +35,7 @@ const Server = Type.Object({
 const Storage = Type.Object({
   data_dir: Str('./data', 'Directory holding the LMDB database'),
   map_size_mb: Int(1024, 16, 'Largest size the database may grow to'),
+  session_ttl_days: Int(0, 0, 'A conversation idle this many days loses its history, checked hourly (0 = kept forever)', 36_500),
 }, { additionalProperties: false, default: {} });
 
 const Workers = Type.Object({

@@ -7,8 +7,11 @@ import { AppError } from '../errors.js';
 import { closeDbs, openDbs, stampSchemaVersion } from './lmdb.js';
 import { applyOps } from './writes.js';
 import { RoomGuard } from './capacity.js';
+import { startExpirySweeps } from './expiry.js';
 
-export const PersistenceOptions = Type.Object({ dataDir: Type.String(), mapSizeMb: Type.Integer({ minimum: 1 }) });
+export const PersistenceOptions = Type.Object({
+  dataDir: Type.String(), mapSizeMb: Type.Integer({ minimum: 1 }), sessionTtlDays: Type.Integer({ minimum: 0 }),
+});
 const checkOptions = TypeCompiler.Compile(PersistenceOptions);
 
 function isMapFull(err: unknown): boolean {
@@ -17,7 +20,7 @@ function isMapFull(err: unknown): boolean {
 
 export default async function persistenceActor(ctx: ActorContext): Promise<void> {
   if (!checkOptions.Check(ctx.options)) throw new Error(`persistence actor options: ${firstProblem(checkOptions, ctx.options)}`);
-  const { dataDir, mapSizeMb } = ctx.options;
+  const { dataDir, mapSizeMb, sessionTtlDays } = ctx.options;
   const dbs = openDbs(dataDir, mapSizeMb);
   await stampSchemaVersion(dbs);
   const room = new RoomGuard(dbs.root, mapSizeMb * 1024 * 1024);
@@ -44,7 +47,9 @@ export default async function persistenceActor(ctx: ActorContext): Promise<void>
     }
   });
   ctx.setState('up');
+  const sweeps = sessionTtlDays > 0 ? startExpirySweeps(dbs, sessionTtlDays, ctx.logger) : undefined;
   await untilAborted(ctx.signal);
+  await sweeps?.stop();
   await dbs.root.flushed;
   await closeDbs(dbs);
 }

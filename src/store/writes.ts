@@ -21,6 +21,10 @@ function removeSession(dbs: StoreDbs, session: string, keepFromSeq = MAX_SEQ): n
   return removed;
 }
 
+function hasPending(dbs: StoreDbs, session: string): boolean {
+  return dbs.pending.getKeysCount({ start: [session, 0], end: [session, MAX_SEQ], limit: 1 }) > 0;
+}
+
 function applyOne(dbs: StoreDbs, op: StoreOp): StoreOpResult {
   switch (op.op) {
     case 'user': {
@@ -67,6 +71,19 @@ function applyOne(dbs: StoreDbs, op: StoreOp): StoreOpResult {
       // The sequence keeps counting so that late answers to old turns cannot land in the new conversation.
       if (s) dbs.sessions.put(op.session, { ...s, turns: 0, updatedAt: Date.now() });
       return null;
+    }
+    case 'expire': {
+      let sessions = 0;
+      let turns = 0;
+      for (const { value: s } of dbs.sessions.getRange({})) {
+        if (sessions >= op.limit) break;
+        if (s.turns === 0 || s.updatedAt >= op.before || hasPending(dbs, s.id)) continue;
+        turns += removeSession(dbs, s.id);
+        // The record stays, like a reset's: the sequence keeps counting, so seqs are never reused.
+        dbs.sessions.put(s.id, { ...s, turns: 0 });
+        sessions++;
+      }
+      return { sessions, turns };
     }
     case 'trim': {
       const s = dbs.sessions.get(op.session);

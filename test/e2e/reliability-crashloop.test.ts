@@ -66,7 +66,7 @@ describe('reliability: a channel actor in a crash loop', () => {
     // One thread: each crash also takes down the store actor beside it, the hardest case.
     pool = createPool(1, log.logger);
     sup = new Supervisor(pool, log.logger, { level: 'silent', secrets: [] });
-    persistence = sup.start({ name: 'store', module: PERSISTENCE, options: { dataDir, mapSizeMb: 64 }, restart: { maxRestarts: 50 } });
+    persistence = sup.start({ name: 'store', module: PERSISTENCE, options: { dataDir, mapSizeMb: 64, sessionTtlDays: 0 }, restart: { maxRestarts: 50 } });
     store = new StoreClient(new StoreReader(dbs), persistence);
     const agent = echoAgent(store);
     const channels = new Map<string, ActorRef>();
