@@ -126,6 +126,8 @@ export const StoreOp = Type.Union([
   Type.Object({
     op: Type.Literal('pairing.create'), channel: Type.String(), code: Type.String(), userId: Type.String(),
     username: Type.Optional(Type.String()), expiresAt: Type.Number(),
+    /** The chat the stranger asked from, where they are told once approved. */
+    to: Type.Optional(Type.String()),
   }),
   Type.Object({ op: Type.Literal('pairing.approve'), channel: Type.String(), code: Type.String(), now: Type.Number() }),
   Type.Object({ op: Type.Literal('allow.add'), channel: Type.String(), userId: Type.String(), via: Type.String(), ts: Type.Number() }),
@@ -136,7 +138,7 @@ export const StoreWrite = Type.Object({ ops: Type.Array(StoreOp, { minItems: 1, 
 export type StoreWrite = Static<typeof StoreWrite>;
 
 /** Per-op results, in order: user → {seq, duplicate}; answer → {seq}; pairing.approve → {userId} or null; expire → {sessions, turns}; others → null. */
-export type StoreOpResult = { seq: number; duplicate?: boolean } | { userId: string; username?: string } | { sessions: number; turns: number } | null;
+export type StoreOpResult = { seq: number; duplicate?: boolean } | { userId: string; username?: string; to?: string } | { sessions: number; turns: number } | null;
 
 // ---- Agent tasks (short piscina tasks, one per model call; deltas flow back over the moved port) ----
 

@@ -45,6 +45,7 @@ export function pairingReply(channel: string, code: string): string {
 }
 
 export const PAIRING_FULL_REPLY = 'Sorry, too many people are waiting for access right now. Please try again in an hour.';
+export const APPROVED_REPLY = "You're approved: go ahead, I'll answer your messages from now on.";
 export const REFUSAL_REPLY = "Sorry, this is a private assistant and you're not on its list. I won't answer further messages.";
 
 export interface PendingPairing { code: string; userId: string; expiresAt: number }

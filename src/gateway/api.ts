@@ -5,6 +5,7 @@ import type { ActorRef } from '../actors/supervisor.js';
 import type { StoreClient } from '../store/client.js';
 import type { ChannelSent, StoreOp } from '../actors/messages.js';
 import { AppError } from '../errors.js';
+import { APPROVED_REPLY } from '../channels/access.js';
 import type { ChatParams, HistoryParams, PairingApproveParams, SendParams } from './api-schemas.js';
 
 export interface ApiDeps {
@@ -72,10 +73,15 @@ export class GatewayApi {
     return { session, reset: true };
   }
 
-  async approvePairing(p: PairingApproveParams): Promise<{ channel: string; user_id: string; approved: true }> {
+  /** Approves a code and tells the user in the chat they asked from; `notified` says whether that message went out. */
+  async approvePairing(p: PairingApproveParams): Promise<{ channel: string; user_id: string; approved: true; notified: boolean }> {
     const [result] = await this.deps.store.write([{ op: 'pairing.approve', channel: p.channel, code: p.code.toUpperCase(), now: Date.now() }]);
     if (!result || !('userId' in result)) throw new AppError('not_found', `no pending pairing code ${p.code} for ${p.channel} (codes expire after 1 hour)`);
-    return { channel: p.channel, user_id: result.userId, approved: true };
+    const ref = this.deps.channels.get(p.channel);
+    // The approval stands whether or not the notice gets through (the channel may be down right now).
+    const notified = result.to !== undefined && ref !== undefined
+      && await ref.request('channel.send', { to: result.to, text: APPROVED_REPLY }, { timeoutMs: 30_000 }).then(() => true, () => false);
+    return { channel: p.channel, user_id: result.userId, approved: true, notified };
   }
 }
 

@@ -50,6 +50,8 @@ export const PairingRecord = Type.Object({
   userId: Type.String(),
   username: Type.Optional(Type.String()),
   expiresAt: Type.Number(),
+  /** The chat the stranger asked from (absent in records from before it was kept). */
+  to: Type.Optional(Type.String()),
 });
 export type PairingRecord = Static<typeof PairingRecord>;
 

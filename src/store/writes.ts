@@ -96,14 +96,17 @@ function applyOne(dbs: StoreDbs, op: StoreOp): StoreOpResult {
       dbs.offsets.put(op.key, op.value);
       return null;
     case 'pairing.create':
-      dbs.pairing.put([op.channel, op.code], { channel: op.channel, code: op.code, userId: op.userId, expiresAt: op.expiresAt, ...(op.username ? { username: op.username } : {}) });
+      dbs.pairing.put([op.channel, op.code], {
+        channel: op.channel, code: op.code, userId: op.userId, expiresAt: op.expiresAt,
+        ...(op.username ? { username: op.username } : {}), ...(op.to ? { to: op.to } : {}),
+      });
       return null;
     case 'pairing.approve': {
       const rec = dbs.pairing.get([op.channel, op.code]);
       if (!rec || rec.expiresAt < op.now) return null;
       dbs.pairing.remove([op.channel, op.code]);
       dbs.allow.put([op.channel, rec.userId], { channel: op.channel, userId: rec.userId, addedAt: op.now, via: 'pairing' });
-      return { userId: rec.userId, ...(rec.username ? { username: rec.username } : {}) };
+      return { userId: rec.userId, ...(rec.username ? { username: rec.username } : {}), ...(rec.to ? { to: rec.to } : {}) };
     }
     case 'allow.add':
       dbs.allow.put([op.channel, op.userId], { channel: op.channel, userId: op.userId, addedAt: op.ts, via: op.via });

@@ -262,7 +262,7 @@ describe('discord channel: pairing for strangers, no mention needed', () => {
     await openai?.close();
   });
 
-  test('a stranger DMing the bot gets a pairing code, once, and never reaches the model', async () => {
+  test('a stranger DMing the bot gets a pairing code, once, and never reaches the model; once approved they are told and answered', async () => {
     discord.injectMessage({ author: bob, content: 'let me in', guildId: null });
     discord.injectMessage({ author: bob, content: 'please?', guildId: null });
     const reply = await waitFor('a pairing code', () => discord.messages.find((m) => /pairing code/.test(m.content)));
@@ -270,6 +270,16 @@ describe('discord channel: pairing for strangers, no mention needed', () => {
     await sleep(QUIET_MS);
     assert.equal(discord.messages.filter((m) => m.channel_id === reply.channel_id).length, 1);
     assert.equal(openai.callCount(), 0);
+
+    const code = /clanker pairing approve discord ([A-Z2-9]{8})/.exec(reply.content)?.[1];
+    const res = await fetch(`${gw.url}/api/pairing/approve`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ channel: 'discord', code }), signal: AbortSignal.timeout(10_000),
+    });
+    assert.deepEqual(await res.json(), { channel: 'discord', user_id: bob.id, approved: true, notified: true });
+    const told = await waitFor('the approval notice', () => discord.messages.find((m) => m.channel_id === reply.channel_id && /approved/.test(m.content)));
+    assert.match(told.content, /^You're approved/);
+    discord.injectMessage({ author: bob, content: 'thanks', guildId: null });
+    await waitFor('the answer', () => discord.messages.find((m) => m.channel_id === reply.channel_id && m.content === 'echo: thanks'));
   });
 
   test('with require_mention off, a plain message in the server is answered', async () => {

@@ -94,7 +94,7 @@ describe('an allowed user, and a stranger who pairs', () => {
     assert.equal(last?.parse_mode, undefined);
   });
 
-  test('a stranger gets a pairing code and no model call; after `clanker pairing approve` they are answered', async () => {
+  test('a stranger gets a pairing code and no model call; after `clanker pairing approve` they are told, then answered', async () => {
     const stranger = { id: 77, first_name: 'Eve', username: 'eve' };
     const calls = h.model.callCount();
     h.tg.injectText(stranger, 'let me in');
@@ -110,7 +110,9 @@ describe('an allowed user, and a stranger who pairs', () => {
 
     const approve = await runCli(['pairing', 'approve', 'telegram', code.toLowerCase(), '--url', gw.url]);
     assert.equal(approve.code, 0, approve.stderr);
-    assert.match(approve.stdout, /approved: telegram user 77/);
+    assert.match(approve.stdout, /approved: telegram user 77 may now talk to the assistant \(told them in their chat\)/);
+    const told = await h.tg.waitFor(() => h.tg.sent.find((s) => s.chat_id === 77 && s.method === 'sendMessage' && /approved/.test(s.text)));
+    assert.match(told.text, /^You're approved/);
     const again = await runCli(['pairing', 'approve', 'telegram', code, '--url', gw.url]);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /no pending pairing code/);

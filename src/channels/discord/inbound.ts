@@ -42,7 +42,7 @@ export async function handleMessage(message: Message, deps: InboundDeps): Promis
       if (route.reason !== 'own') deps.logger.debug({ ...where, reason: route.reason }, 'discord message ignored');
       return;
     case 'pair': {
-      const reply = await deps.pairing.request({ id: message.author.id, username: message.author.username });
+      const reply = await deps.pairing.request({ id: message.author.id, username: message.author.username, chat: message.channelId });
       if (reply !== undefined) await deps.outbound.sendText(message.channelId, reply);
       deps.logger.info({ ...where, replied: reply !== undefined }, 'discord DM from a stranger: pairing');
       return;

@@ -6,7 +6,8 @@ import { PAIRING_FULL_REPLY, REFUSAL_REPLY, pairingReply, planPairing } from '..
 /** A stranger who keeps writing is answered at most this often (each answer is a REST call). */
 export const PAIRING_REPLY_EVERY_MS = 60_000;
 
-export interface Stranger { id: string; username?: string }
+/** Who asked, and the DM channel they asked in (told there once approved). */
+export interface Stranger { id: string; username?: string; chat?: string }
 
 export class Pairing {
   private chain: Promise<unknown> = Promise.resolve();
@@ -48,7 +49,7 @@ export class Pairing {
     if (plan.kind === 'create') {
       await this.write([{
         op: 'pairing.create', channel: this.channel, code: plan.code, userId: user.id, expiresAt: plan.expiresAt,
-        ...(user.username ? { username: user.username } : {}),
+        ...(user.username ? { username: user.username } : {}), ...(user.chat ? { to: user.chat } : {}),
       }]);
     }
     const text = plan.kind === 'full' ? PAIRING_FULL_REPLY : pairingReply(this.channel, plan.code);

@@ -155,7 +155,7 @@ export class UpdateHandler {
       return 'pairing';
     }
     const ops: StoreOp[] = plan.kind === 'create'
-      ? [{ op: 'pairing.create', channel: CHANNEL, code: plan.code, userId: user.id, expiresAt: plan.expiresAt, ...(user.username ? { username: user.username } : {}) }]
+      ? [{ op: 'pairing.create', channel: CHANNEL, code: plan.code, userId: user.id, expiresAt: plan.expiresAt, to: String(chat), ...(user.username ? { username: user.username } : {}) }]
       : [];
     await this.skip(offset, 'pairing', ops);
     // The owner reads the code here too, to approve without asking the user for it.
