@@ -119,8 +119,11 @@ export const StoreOp = Type.Union([
   /** The answer reached the user (or the turn was given up on): no longer pending. */
   Type.Object({ op: Type.Literal('delivered'), session: Type.String(), seq: Type.Integer() }),
   Type.Object({ op: Type.Literal('reset'), session: Type.String() }),
-  /** Up to `limit` sessions idle since before `before` (and not waiting for an answer) lose their turns, as by a reset. */
-  Type.Object({ op: Type.Literal('expire'), before: Type.Number(), limit: Type.Integer({ minimum: 1 }) }),
+  /**
+   * Of the next `scan` sessions (by id, after `after`), those idle since before `before` and not waiting for an
+   * answer lose their turns, their dedupe keys and their usage records; the session record stays, as after a reset.
+   */
+  Type.Object({ op: Type.Literal('expire'), before: Type.Number(), scan: Type.Integer({ minimum: 1 }), after: Type.Optional(Type.String()) }),
   Type.Object({ op: Type.Literal('trim'), session: Type.String(), keep: Type.Integer({ minimum: 0 }) }),
   Type.Object({ op: Type.Literal('offset'), key: Type.String(), value: Type.Integer() }),
   Type.Object({
@@ -137,8 +140,8 @@ export type StoreOp = Static<typeof StoreOp>;
 export const StoreWrite = Type.Object({ ops: Type.Array(StoreOp, { minItems: 1, maxItems: 1000 }) });
 export type StoreWrite = Static<typeof StoreWrite>;
 
-/** Per-op results, in order: user → {seq, duplicate}; answer → {seq}; pairing.approve → {userId} or null; expire → {sessions, turns}; others → null. */
-export type StoreOpResult = { seq: number; duplicate?: boolean } | { userId: string; username?: string; to?: string } | { sessions: number; turns: number } | null;
+/** Per-op results, in order: user → {seq, duplicate}; answer → {seq}; pairing.approve → {userId} or null; expire → {sessions, turns, next?}; others → null. */
+export type StoreOpResult = { seq: number; duplicate?: boolean } | { userId: string; username?: string; to?: string } | { sessions: number; turns: number; next?: string } | null;
 
 // ---- Agent tasks (short piscina tasks, one per model call; deltas flow back over the moved port) ----
 

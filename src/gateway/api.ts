@@ -8,6 +8,9 @@ import { AppError } from '../errors.js';
 import { APPROVED_REPLY } from '../channels/access.js';
 import type { ChatParams, HistoryParams, PairingApproveParams, SendParams } from './api-schemas.js';
 
+/** How long an approval waits for its notice to the user to be sent. */
+const NOTICE_TIMEOUT_MS = 5000;
+
 export interface ApiDeps {
   router: Router;
   store: StoreClient;
@@ -78,9 +81,10 @@ export class GatewayApi {
     const [result] = await this.deps.store.write([{ op: 'pairing.approve', channel: p.channel, code: p.code.toUpperCase(), now: Date.now() }]);
     if (!result || !('userId' in result)) throw new AppError('not_found', `no pending pairing code ${p.code} for ${p.channel} (codes expire after 1 hour)`);
     const ref = this.deps.channels.get(p.channel);
-    // The approval stands whether or not the notice gets through (the channel may be down right now).
+    // The approval stands whether or not the notice gets through (the channel may be down right now); the wait is
+    // kept well under the CLI's 10 s, which would otherwise report a committed approval as failed.
     const notified = result.to !== undefined && ref !== undefined
-      && await ref.request('channel.send', { to: result.to, text: APPROVED_REPLY }, { timeoutMs: 30_000 }).then(() => true, () => false);
+      && await ref.request('channel.send', { to: result.to, text: APPROVED_REPLY }, { timeoutMs: NOTICE_TIMEOUT_MS }).then(() => true, () => false);
     return { channel: p.channel, user_id: result.userId, approved: true, notified };
   }
 }

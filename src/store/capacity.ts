@@ -20,28 +20,46 @@ export function estimateWriteBytes(ops: readonly StoreOp[]): number {
   return 2 * Buffer.byteLength(JSON.stringify(ops)) + PAGE_OVERHEAD_BYTES;
 }
 
+/** Admitted writes between two readings of the stats at most, bounding how far the estimates can drift. */
+const READ_EVERY_WRITES = 256;
+
 /**
  * Enforces the limit without reading the store's stats on every write (getStats was a tenth of the store
- * actor's time): the file cannot have grown by more than the estimates of the writes admitted since the
- * last reading, so the stats are read again only when that upper bound comes near the limit.
+ * actor's time): between readings the file can only have grown by what was admitted since (every write,
+ * deletions too: LMDB copies each page it changes) plus what was still in flight at the reading. So the
+ * stats are read again near the limit, and every READ_EVERY_WRITES writes so that estimates cannot drift far.
  */
 export class RoomGuard {
   private usedAtReading = -1;
-  private admittedSince = 0;
+  private sinceReading = 0;
+  private writesSinceReading = 0;
+  private inFlight = 0;
 
   constructor(private readonly root: RootDatabase, private readonly limitBytes: number) {}
 
-  /** Throws `storage_full` (nothing written) when growing ops could take the store past the limit. */
-  admit(ops: readonly StoreOp[]): void {
-    if (!ops.some((op) => GROWING.has(op.op))) return;
+  /**
+   * Throws `storage_full` (nothing written) when growing ops could take the store past the limit; ops that
+   * only update or remove stay allowed, so a full store can drain. Returns the bytes reserved: pass them to
+   * `settled` once the write committed or failed.
+   */
+  admit(ops: readonly StoreOp[]): number {
+    const growing = ops.some((op) => GROWING.has(op.op));
     const need = estimateWriteBytes(ops);
-    if (this.usedAtReading < 0 || this.usedAtReading + this.admittedSince + need > this.limitBytes) {
+    if (this.usedAtReading < 0 || this.writesSinceReading >= READ_EVERY_WRITES || this.usedAtReading + this.sinceReading + need > this.limitBytes) {
       this.usedAtReading = usedBytes(this.root);
-      this.admittedSince = 0;
+      this.sinceReading = this.inFlight;
+      this.writesSinceReading = 0;
     }
-    if (this.usedAtReading + need > this.limitBytes) {
+    if (growing && this.usedAtReading + this.sinceReading + need > this.limitBytes) {
       throw new AppError('storage_full', `the message store is full (${Math.round(this.usedAtReading / 1048576)} of ${Math.round(this.limitBytes / 1048576)} MB); nothing was written (raise storage.map_size_mb)`);
     }
-    this.admittedSince += need;
+    this.sinceReading += need;
+    this.writesSinceReading++;
+    this.inFlight += need;
+    return need;
+  }
+
+  settled(reserved: number): void {
+    this.inFlight -= reserved;
   }
 }

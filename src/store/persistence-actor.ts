@@ -1,7 +1,7 @@
 // The persistence actor: the single writer of the LMDB store, acknowledging each write once it is on disk.
 import { Type, TypeCompiler } from '../vendor/typebox.js';
 import { untilAborted, type ActorContext } from '../actors/actor.js';
-import { StoreWrite } from '../actors/messages.js';
+import { StoreWrite, type StoreOp, type StoreOpResult } from '../actors/messages.js';
 import { firstProblem } from '../actors/mailbox.js';
 import { AppError } from '../errors.js';
 import { closeDbs, openDbs, stampSchemaVersion } from './lmdb.js';
@@ -31,10 +31,18 @@ export default async function persistenceActor(ctx: ActorContext): Promise<void>
     full = true;
     throw err;
   };
+  /** Every write goes through the size guard, the actor's own (retention sweeps) too. */
+  const write = async (ops: StoreOp[]): Promise<StoreOpResult[]> => {
+    const reserved = room.admit(ops);
+    try {
+      return await applyOps(dbs, ops);
+    } finally {
+      room.settled(reserved);
+    }
+  };
   ctx.mailbox.handle('store.write', StoreWrite, async ({ ops }) => {
     try {
-      room.admit(ops);
-      const results = await applyOps(dbs, ops);
+      const results = await write(ops);
       if (full && ops.some((op) => op.op === 'user')) {
         full = false;
         ctx.logger.info('the message store has room again');
@@ -47,7 +55,7 @@ export default async function persistenceActor(ctx: ActorContext): Promise<void>
     }
   });
   ctx.setState('up');
-  const sweeps = sessionTtlDays > 0 ? startExpirySweeps(dbs, sessionTtlDays, ctx.logger) : undefined;
+  const sweeps = sessionTtlDays > 0 ? startExpirySweeps(write, sessionTtlDays, ctx.logger) : undefined;
   await untilAborted(ctx.signal);
   await sweeps?.stop();
   await dbs.root.flushed;

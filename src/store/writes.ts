@@ -25,6 +25,33 @@ function hasPending(dbs: StoreDbs, session: string): boolean {
   return dbs.pending.getKeysCount({ start: [session, 0], end: [session, MAX_SEQ], limit: 1 }) > 0;
 }
 
+/** Removes an idle session's turns, the dedupe keys of its messages and its usage records; the record stays. */
+function clearIdleSession(dbs: StoreDbs, s: SessionRecord): number {
+  let removed = 0;
+  for (const { key, value: turn } of dbs.messages.getRange({ start: [s.id, 0], end: [s.id, MAX_SEQ] })) {
+    if (turn.role === 'user' && turn.externalId !== undefined) {
+      const dedupeKey = `${turn.channel}:${turn.externalId}`;
+      if (dbs.inbound.get(dedupeKey)?.[0] === s.id) dbs.inbound.remove(dedupeKey);
+    }
+    dbs.messages.remove(key);
+    removed++;
+  }
+  for (const key of dbs.usage.getKeys({ start: ['session', s.id], end: ['session', s.id, '\uffff'] })) dbs.usage.remove(key);
+  // The sequence keeps counting, so seqs are never reused (the workers' turn caches rely on it).
+  dbs.sessions.put(s.id, { ...s, turns: 0 });
+  return removed;
+}
+
+function expireSessions(dbs: StoreDbs, before: number, scan: number, after?: string): { sessions: number; turns: number; next?: string } {
+  // Read first, then write: no changes under an open cursor.
+  const examined = [...dbs.sessions.getRange({ ...(after === undefined ? {} : { start: after }), limit: scan + 1 })]
+    .map((e) => e.value).filter((s) => s.id !== after).slice(0, scan);
+  const idle = examined.filter((s) => s.turns > 0 && s.updatedAt < before && !hasPending(dbs, s.id));
+  const turns = idle.reduce((n, s) => n + clearIdleSession(dbs, s), 0);
+  const next = examined.length === scan ? examined.at(-1)?.id : undefined;
+  return { sessions: idle.length, turns, ...(next === undefined ? {} : { next }) };
+}
+
 function applyOne(dbs: StoreDbs, op: StoreOp): StoreOpResult {
   switch (op.op) {
     case 'user': {
@@ -72,19 +99,8 @@ function applyOne(dbs: StoreDbs, op: StoreOp): StoreOpResult {
       if (s) dbs.sessions.put(op.session, { ...s, turns: 0, updatedAt: Date.now() });
       return null;
     }
-    case 'expire': {
-      let sessions = 0;
-      let turns = 0;
-      for (const { value: s } of dbs.sessions.getRange({})) {
-        if (sessions >= op.limit) break;
-        if (s.turns === 0 || s.updatedAt >= op.before || hasPending(dbs, s.id)) continue;
-        turns += removeSession(dbs, s.id);
-        // The record stays, like a reset's: the sequence keeps counting, so seqs are never reused.
-        dbs.sessions.put(s.id, { ...s, turns: 0 });
-        sessions++;
-      }
-      return { sessions, turns };
-    }
+    case 'expire':
+      return expireSessions(dbs, op.before, op.scan, op.after);
     case 'trim': {
       const s = dbs.sessions.get(op.session);
       if (!s) return null;

@@ -35,13 +35,15 @@ describe('RoomGuard', () => {
       let refused: unknown;
       for (let i = 0; i < 20_000 && refused === undefined; i++) {
         const ops = [userOp(i, `${i}:`.padEnd(c.textBytes, 'x'))];
+        let reserved: number;
         try {
-          guard.admit(ops);
+          reserved = guard.admit(ops);
         } catch (err) {
           refused = err;
           break;
         }
         await applyOps(dbs, ops);
+        guard.settled(reserved);
         written++;
       }
       assert.ok(refused instanceof AppError && refused.code === 'storage_full', `not refused after ${written} writes`);

@@ -25,6 +25,7 @@ describe('expireIdleSessions', () => {
   let dir: string;
   let dbs: StoreDbs;
   let reader: StoreReader;
+  const write = (ops: StoreOp[]) => applyOps(dbs, ops);
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'clanker-expiry-'));
@@ -43,7 +44,7 @@ describe('expireIdleSessions', () => {
   });
 
   test('clears the turns of conversations idle past the limit, keeps recent and unanswered ones', async () => {
-    assert.deepEqual(await expireIdleSessions(dbs, 1, NOW), { sessions: 1, turns: 2 });
+    assert.deepEqual(await expireIdleSessions(write, 1, NOW), { sessions: 1, turns: 2 });
     reader.latest();
     const turns = (session: string) => reader.history(session).map((t) => t.text);
     assert.deepEqual(turns('api:old'), []);
@@ -51,23 +52,28 @@ describe('expireIdleSessions', () => {
     assert.deepEqual(turns('api:waiting'), ['q0']);
     assert.deepEqual(reader.pending().map((p) => p.session), ['api:waiting']);
     assert.equal(reader.session('api:old')?.turns, 0);
-    assert.deepEqual(await expireIdleSessions(dbs, 1, NOW), { sessions: 0, turns: 0 }, 'a second sweep finds nothing');
+    assert.deepEqual(reader.usageSessionDay('api:old', NOW - 10 * DAY), { input: 0, output: 0 }, 'its usage records went too');
+    assert.deepEqual(reader.usageSessionDay('api:recent', NOW - DAY / 2), { input: 1, output: 1 });
+    assert.deepEqual(await expireIdleSessions(write, 1, NOW), { sessions: 0, turns: 0 }, 'a second sweep finds nothing');
   });
 
-  test('a cleared conversation goes on with new seqs (an old seq never comes back)', async () => {
+  test('a cleared conversation goes on with new seqs (an old seq never comes back); its dedupe keys went', async () => {
     const [r] = await applyOps(dbs, [user('api:old', 'q1', NOW)]);
     assert.deepEqual(r, { seq: 2, duplicate: false });
+    // Channels redeliver within a day at most (Telegram: 24 h), and the shortest limit is a day.
     const [again] = await applyOps(dbs, [user('api:old', 'q0', NOW)]);
-    assert.deepEqual(again, { seq: 0, duplicate: true }, 'a redelivered old message is still known');
+    assert.deepEqual(again, { seq: 3, duplicate: false });
+    const [waiting] = await applyOps(dbs, [user('api:waiting', 'q0', NOW)]);
+    assert.deepEqual(waiting, { seq: 0, duplicate: true }, 'a session not cleared keeps its dedupe keys');
   });
 
   test('many idle conversations are cleared in batches in one sweep', async () => {
-    for (let i = 0; i < 450; i += 50) {
+    for (let i = 0; i < 2500; i += 50) {
       await applyOps(dbs, Array.from({ length: 50 }, (_, j) => user(`api:bulk-${i + j}`, 'q', NOW - 30 * DAY)));
       await applyOps(dbs, Array.from({ length: 50 }, (_, j) => answered(`api:bulk-${i + j}`, 0, NOW - 30 * DAY)).flat());
     }
-    assert.deepEqual(await expireIdleSessions(dbs, 7, NOW), { sessions: 450, turns: 900 });
+    assert.deepEqual(await expireIdleSessions(write, 7, NOW), { sessions: 2500, turns: 5000 });
     reader.latest();
-    assert.equal(reader.sessions(2000).filter((s) => s.id.startsWith('api:bulk-') && s.turns > 0).length, 0);
+    assert.equal(reader.sessions(5000).filter((s) => s.id.startsWith('api:bulk-') && s.turns > 0).length, 0);
   });
 });
