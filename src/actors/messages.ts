@@ -70,8 +70,8 @@ export const InboundMessage = Type.Object({
   text: Type.String(),
   /** The channel's own id of the message, so a redelivery is not answered twice. */
   externalId: Type.String({ minLength: 1 }),
-  /** A channel offset to store in the same transaction as the message (e.g. Telegram's update offset). */
-  offset: Type.Optional(Type.Object({ key: Type.String(), value: Type.Integer() })),
+  /** A channel offset to store in the same transaction as the message (Telegram's update offset, Discord's last message id). */
+  offset: Type.Optional(Type.Object({ key: Type.String(), value: Type.Union([Type.Integer(), Type.String()]) })),
   /** The channel message the answer should reply to, if any. */
   replyTo: Type.Optional(Type.String()),
 });
@@ -125,7 +125,7 @@ export const StoreOp = Type.Union([
    */
   Type.Object({ op: Type.Literal('expire'), before: Type.Number(), scan: Type.Integer({ minimum: 1 }), after: Type.Optional(Type.String()) }),
   Type.Object({ op: Type.Literal('trim'), session: Type.String(), keep: Type.Integer({ minimum: 0 }) }),
-  Type.Object({ op: Type.Literal('offset'), key: Type.String(), value: Type.Integer() }),
+  Type.Object({ op: Type.Literal('offset'), key: Type.String(), value: Type.Union([Type.Integer(), Type.String()]) }),
   Type.Object({
     op: Type.Literal('pairing.create'), channel: Type.String(), code: Type.String(), userId: Type.String(),
     username: Type.Optional(Type.String()), expiresAt: Type.Number(),

@@ -16,7 +16,7 @@ export interface StoreDbs {
   pending: Database<PendingRecord, [string, number]>;
   /** key `${channel}:${externalId}` → [session, seq] of the stored turn */
   inbound: Database<[string, number], string>;
-  offsets: Database<number, string>;
+  offsets: Database<number | string, string>;
   /** key [channel, code] */
   pairing: Database<PairingRecord, [string, string]>;
   /** key [channel, userId] */

@@ -66,7 +66,14 @@ export class StoreReader {
   }
 
   offset(key: string): number | undefined {
-    return this.dbs.offsets.get(key);
+    const value = this.dbs.offsets.get(key);
+    return typeof value === 'number' ? value : undefined;
+  }
+
+  /** String offsets whose key starts with `prefix` (Discord: the last message taken per channel). */
+  cursors(prefix: string): Array<{ key: string; value: string }> {
+    return [...this.dbs.offsets.getRange({ start: prefix, end: `${prefix}\uffff` })]
+      .flatMap(({ key, value }) => (typeof value === 'string' ? [{ key, value }] : []));
   }
 
   isAllowed(channel: string, userId: string): boolean {

@@ -13,7 +13,7 @@ const MAX_CONTENT = 2000;
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 interface Reply { status: number; body?: unknown; headers?: Record<string, string> }
-type Handler = (params: string[], body: unknown) => Reply;
+type Handler = (params: string[], body: unknown, query: URLSearchParams) => Reply;
 export interface InjectedFailure { status: number; retryAfterSec?: number }
 
 const json = (status: number, body?: unknown): Reply => ({ status, body });
@@ -54,6 +54,7 @@ export class FakeRest {
       const ch = world.channels.get(id ?? '');
       return ch ? json(200, channelPayload(ch)) : unknownChannel();
     });
+    this.#route('GET /channels/:id/messages', ([id], _body, query) => this.#listMessages(id ?? '', query));
     this.#route('POST /channels/:id/messages', ([id], body) => this.#createMessage(id ?? '', asRecord(body)));
     this.#route('PATCH /channels/:id/messages/:mid', ([id, mid], body) => this.#editMessage(id ?? '', mid ?? '', asRecord(body)));
     this.#route('POST /channels/:id/typing', ([id]) => (world.channels.has(id ?? '') ? json(204) : unknownChannel()));
@@ -92,7 +93,7 @@ export class FakeRest {
       routeKey = match.key;
       // Never echo the token, right or wrong, in the reply.
       if (!TOKENLESS.has(match.key) && req.headers.authorization !== `Bot ${this.#token}`) reply = discordError(401, 0, '401: Unauthorized');
-      else reply = this.#takeFailure(match.key) ?? match.handler(match.params, body);
+      else reply = this.#takeFailure(match.key) ?? match.handler(match.params, body, url.searchParams);
     }
     this.calls.push({ method, path, route: routeKey, status: reply.status, body, at: Date.now() });
     const payload = reply.body === undefined ? '' : JSON.stringify(reply.body);
@@ -101,6 +102,19 @@ export class FakeRest {
       ...reply.headers,
     });
     res.end(payload);
+  }
+
+  /** A channel's history as Discord lists it: newest first, `after` a message id, at most `limit` (default 50, max 100). */
+  #listMessages(channelId: string, query: URLSearchParams): Reply {
+    if (!this.#world.channels.has(channelId)) return unknownChannel();
+    const after = BigInt(query.get('after') ?? '0');
+    const limit = Math.min(100, Math.max(1, Number(query.get('limit') ?? 50)));
+    const newer = [...this.#world.stored.values()]
+      .filter((m) => m.channelId === channelId && BigInt(m.id) > after)
+      .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))
+      .slice(0, limit)
+      .reverse();
+    return json(200, newer.map((m) => messagePayload(this.#world, m, false)));
   }
 
   #route(key: string, handler: Handler): void {

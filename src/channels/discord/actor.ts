@@ -12,6 +12,7 @@ import { DiscordOutbound } from './outbound.js';
 import { Pairing } from './pairing.js';
 import { CHANNEL, handleMessage, type InboundDeps } from './inbound.js';
 import { handleInteraction, registerCommands } from './commands.js';
+import { backfill } from './backfill.js';
 
 const RETRY_BASE_MS = 1000;
 const RETRY_MAX_MS = 60_000;
@@ -91,6 +92,13 @@ function wire(client: Client, deps: InboundDeps, guildId: string): void {
       logger.warn({ guildId }, 'the bot is not a member of channels.discord.guild_id: invite it to that server, or nothing there is answered');
     }
     void registerCommands(ready, guildId, logger);
+  });
+  // Every READY is a new session (a RESUMED replays what was missed itself): read what came meanwhile.
+  client.on(Events.ShardReady, () => {
+    backfill(client, deps.reader, logger, (message) => handleMessage(message, deps)).then(
+      (count) => { if (count > 0) logger.info({ count }, 'handled discord messages sent while the bot was away'); },
+      (err: unknown) => logger.error({ err }, 'discord backfill failed'),
+    );
   });
   client.on(Events.Error, (err) => logger.warn({ err }, 'discord client error'));
   client.on(Events.ShardError, (err, shardId) => logger.warn({ err, shardId }, 'discord gateway connection error'));

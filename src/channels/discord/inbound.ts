@@ -7,6 +7,7 @@ import type { StoreReader } from '../../store/store.js';
 import type { DiscordOutbound } from './outbound.js';
 import type { Pairing } from './pairing.js';
 import { routeMessage, type AccessRules } from './route.js';
+import { CURSOR_PREFIX } from './backfill.js';
 
 export const CHANNEL = 'discord';
 export const NEW_CONVERSATION_TEXT = 'Started a new conversation: I have forgotten what was said in this channel before.';
@@ -70,6 +71,8 @@ async function forward(message: Message, text: string, deps: InboundDeps, where:
     sender: { id: message.author.id, name: message.author.globalName ?? message.author.username },
     text,
     externalId: message.id,
+    // Stored with the turn: after a restart the channel's history is read from here on (backfill.ts).
+    offset: { key: `${CURSOR_PREFIX}${message.channelId}`, value: message.id },
     // In a busy server channel the answer is a reply, so it is clear which question it answers.
     ...(message.guildId !== null ? { replyTo: message.id } : {}),
   };
