@@ -22,6 +22,7 @@ export function estimateWriteBytes(ops: readonly StoreOp[]): number {
 
 /** Admitted writes between two readings of the stats at most, bounding how far the estimates can drift. */
 const READ_EVERY_WRITES = 256;
+const MB = 1024 * 1024;
 
 /**
  * Enforces the limit without reading the store's stats on every write (getStats was a tenth of the store
@@ -34,6 +35,9 @@ export class RoomGuard {
   private sinceReading = 0;
   private writesSinceReading = 0;
   private inFlight = 0;
+  /** Once a write was refused, growing writes need this much more room, so that the store does not flap between
+   * full and not full while concurrent writes come and go (each flip is logged and seen by users). */
+  private refusing = false;
 
   constructor(private readonly root: RootDatabase, private readonly limitBytes: number) {}
 
@@ -50,9 +54,12 @@ export class RoomGuard {
       this.sinceReading = this.inFlight;
       this.writesSinceReading = 0;
     }
-    if (growing && this.usedAtReading + this.sinceReading + need > this.limitBytes) {
+    const room = this.refusing ? this.limitBytes - Math.max(MB, this.limitBytes / 20) : this.limitBytes;
+    if (growing && this.usedAtReading + this.sinceReading + need > room) {
+      this.refusing = true;
       throw new AppError('storage_full', `the message store is full (${Math.round(this.usedAtReading / 1048576)} of ${Math.round(this.limitBytes / 1048576)} MB); nothing was written (raise storage.map_size_mb)`);
     }
+    if (growing) this.refusing = false;
     this.sinceReading += need;
     this.writesSinceReading++;
     this.inFlight += need;

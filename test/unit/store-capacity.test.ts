@@ -53,6 +53,8 @@ describe('RoomGuard', () => {
       const stored = reader.sessions().reduce((n, s) => n + s.turns, 0);
       assert.equal(stored, written);
       assert.ok(written > 0);
+      // Once full it stays full for small messages too: no flapping while concurrent writes come and go.
+      assert.throws(() => guard.admit([userOp(99_999, 'tiny')]), (err: unknown) => err instanceof AppError && err.code === 'storage_full');
       // Ops that only close turns stay admitted when full, so the store can drain.
       guard.admit([{ op: 'delivered', session: 'api:s0', seq: 0 }]);
       await closeDbs(dbs);
