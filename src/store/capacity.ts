@@ -25,7 +25,7 @@ const READ_EVERY_WRITES = 256;
 const MB = 1024 * 1024;
 
 /**
- * Enforces the limit without reading the store's stats on every write (getStats was a tenth of the store
+ * Enforces the limit without reading the store's stats on every write (getStats was ~6% of the store
  * actor's time): between readings the file can only have grown by what was admitted since (every write,
  * deletions too: LMDB copies each page it changes) plus what was still in flight at the reading. So the
  * stats are read again near the limit, and every READ_EVERY_WRITES writes so that estimates cannot drift far.
@@ -35,11 +35,12 @@ export class RoomGuard {
   private sinceReading = 0;
   private writesSinceReading = 0;
   private inFlight = 0;
-  /** Once a write was refused, growing writes need this much more room, so that the store does not flap between
-   * full and not full while concurrent writes come and go (each flip is logged and seen by users). */
+  /** Once a write was refused, growing writes need 5% of the limit (at least 1 MB) more room, so that the store does not flap between full
+   * and not full while concurrent writes come and go (each flip is logged and seen by users). */
   private refusing = false;
 
-  constructor(private readonly root: RootDatabase, private readonly limitBytes: number) {}
+  /** `onChange` is told when the store turns full (with the refusal) and when it has room again (undefined). */
+  constructor(private readonly root: RootDatabase, private readonly limitBytes: number, private readonly onChange?: (refusal: AppError | undefined) => void) {}
 
   /**
    * Throws `storage_full` (nothing written) when growing ops could take the store past the limit; ops that
@@ -56,10 +57,14 @@ export class RoomGuard {
     }
     const room = this.refusing ? this.limitBytes - Math.max(MB, this.limitBytes / 20) : this.limitBytes;
     if (growing && this.usedAtReading + this.sinceReading + need > room) {
-      this.refusing = true;
-      throw new AppError('storage_full', `the message store is full (${Math.round(this.usedAtReading / 1048576)} of ${Math.round(this.limitBytes / 1048576)} MB); nothing was written (raise storage.map_size_mb)`);
+      const refusal = new AppError('storage_full', `the message store is full (${Math.round(this.usedAtReading / MB)} of ${Math.round(this.limitBytes / MB)} MB); nothing was written (raise storage.map_size_mb)`);
+      this.markFull(refusal);
+      throw refusal;
     }
-    if (growing) this.refusing = false;
+    if (growing && this.refusing) {
+      this.refusing = false;
+      this.onChange?.(undefined);
+    }
     this.sinceReading += need;
     this.writesSinceReading++;
     this.inFlight += need;
@@ -68,5 +73,12 @@ export class RoomGuard {
 
   settled(reserved: number): void {
     this.inFlight -= reserved;
+  }
+
+  /** The store refused a write (this guard, or LMDB's own map-full error): growing writes need more room now. */
+  markFull(refusal: AppError): void {
+    if (this.refusing) return;
+    this.refusing = true;
+    this.onChange?.(refusal);
   }
 }

@@ -23,14 +23,11 @@ export default async function persistenceActor(ctx: ActorContext): Promise<void>
   const { dataDir, mapSizeMb, sessionTtlDays } = ctx.options;
   const dbs = openDbs(dataDir, mapSizeMb);
   await stampSchemaVersion(dbs);
-  const room = new RoomGuard(dbs.root, mapSizeMb * 1024 * 1024);
   // Logged when the store becomes full and when it has room again, not on every refused write.
-  let full = false;
-  const refuse = (err: AppError): never => {
-    if (!full) ctx.logger.error({ limitMb: mapSizeMb }, `${err.message}: refusing new messages`);
-    full = true;
-    throw err;
-  };
+  const room = new RoomGuard(dbs.root, mapSizeMb * 1024 * 1024, (refusal) => {
+    if (refusal) ctx.logger.error({ limitMb: mapSizeMb }, `${refusal.message}: refusing new messages`);
+    else ctx.logger.info('the message store has room again');
+  });
   /** Every write goes through the size guard, the actor's own (retention sweeps) too. */
   const write = async (ops: StoreOp[]): Promise<StoreOpResult[]> => {
     const reserved = room.admit(ops);
@@ -42,16 +39,12 @@ export default async function persistenceActor(ctx: ActorContext): Promise<void>
   };
   ctx.mailbox.handle('store.write', StoreWrite, async ({ ops }) => {
     try {
-      const results = await write(ops);
-      if (full && ops.some((op) => op.op === 'user')) {
-        full = false;
-        ctx.logger.info('the message store has room again');
-      }
-      return { results };
+      return { results: await write(ops) };
     } catch (err) {
-      if (err instanceof AppError && err.code === 'storage_full') return refuse(err);
-      if (isMapFull(err)) return refuse(new AppError('storage_full', 'the message store is full; nothing was written (raise storage.map_size_mb)'));
-      throw err;
+      if (!isMapFull(err)) throw err;
+      const refusal = new AppError('storage_full', 'the message store is full; nothing was written (raise storage.map_size_mb)');
+      room.markFull(refusal);
+      throw refusal;
     }
   });
   ctx.setState('up');

@@ -30,7 +30,8 @@ describe('RoomGuard', () => {
       const dir = mkdtempSync(join(tmpdir(), 'clanker-room-'));
       dirs.push(dir);
       const dbs = openDbs(dir, 64);
-      const guard = new RoomGuard(dbs.root, c.limitMb * MB);
+      const changes: Array<string | undefined> = [];
+      const guard = new RoomGuard(dbs.root, c.limitMb * MB, (refusal) => changes.push(refusal?.code));
       let written = 0;
       let refused: unknown;
       for (let i = 0; i < 20_000 && refused === undefined; i++) {
@@ -55,6 +56,7 @@ describe('RoomGuard', () => {
       assert.ok(written > 0);
       // Once full it stays full for small messages too: no flapping while concurrent writes come and go.
       assert.throws(() => guard.admit([userOp(99_999, 'tiny')]), (err: unknown) => err instanceof AppError && err.code === 'storage_full');
+      assert.deepEqual(changes, ['storage_full'], 'turning full is told once, however many writes are refused');
       // Ops that only close turns stay admitted when full, so the store can drain.
       guard.admit([{ op: 'delivered', session: 'api:s0', seq: 0 }]);
       await closeDbs(dbs);
