@@ -5,21 +5,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startGateway, tempDir, type RunningGateway } from '../helpers/cli.js';
+import { waitFor } from '../helpers/actors.js';
 import { startFakeDiscord, type FakeDiscord } from '../fakes/discord.js';
 
 const alice = { id: '1300000000000000001', username: 'alice' };
 const ANSWER_MS = 10_000;
 const QUIET_MS = 600;
-
-async function waitFor<T>(what: string, pick: () => T | undefined | false, ms = ANSWER_MS): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = pick();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 describe('discord: messages sent while the bot was away', () => {
   let discord: FakeDiscord;
@@ -41,7 +32,7 @@ describe('discord: messages sent while the bot was away', () => {
     assert.equal(state, 'up', 'the discord channel connected');
     return started;
   };
-  const answers = (text: string) => discord.messages.filter((m) => m.content === `${text}`);
+  const answers = (text: string) => discord.messages.filter((m) => m.content === text);
 
   before(async () => {
     discord = await startFakeDiscord({ heartbeatIntervalMs: 400 });
@@ -56,14 +47,14 @@ describe('discord: messages sent while the bot was away', () => {
   test('after a restart, what was said meanwhile is answered once, in order, and nothing earlier again', async () => {
     gw = await start();
     discord.injectMessage({ author: alice, content: 'before the stop' });
-    await waitFor('the first answer', () => answers('before the stop').length === 1);
+    await waitFor(() => answers('before the stop').length === 1, 'the first answer', ANSWER_MS);
     const { code } = await gw.stop();
     assert.equal(code, 0);
 
     discord.injectMessage({ author: alice, content: 'while away one' });
     discord.injectMessage({ author: alice, content: 'while away two' });
     gw = await start();
-    await waitFor('both missed messages answered', () => answers('while away one').length === 1 && answers('while away two').length === 1);
+    await waitFor(() => answers('while away one').length === 1 && answers('while away two').length === 1, 'both missed messages answered', ANSWER_MS);
     await sleep(QUIET_MS);
     assert.equal(answers('before the stop').length, 1, 'the message answered before the stop is not answered again');
     assert.equal(answers('while away one').length, 1);
@@ -75,7 +66,7 @@ describe('discord: messages sent while the bot was away', () => {
     discord.invalidateSessions();
     discord.dropConnection(4009);
     discord.injectMessage({ author: alice, content: 'during the reconnect' });
-    await waitFor('the missed message answered', () => answers('during the reconnect').length === 1);
+    await waitFor(() => answers('during the reconnect').length === 1, 'the missed message answered', ANSWER_MS);
     await sleep(QUIET_MS);
     assert.equal(answers('during the reconnect').length, 1);
   });

@@ -3,6 +3,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { jsonLines, startGateway, tempDir, type RunningGateway } from '../helpers/cli.js';
+import { historyUntil, storedHistory } from '../helpers/gateway-api.js';
 import type { StoreOp } from '../../src/actors/messages.js';
 import { closeDbs, openDbs } from '../../src/store/lmdb.js';
 import { applyOps } from '../../src/store/writes.js';
@@ -33,15 +34,8 @@ describe('storage.session_ttl_days', () => {
     await closeDbs(dbs);
 
     gw = await startGateway({ dataDir, configToml: '[storage]\nsession_ttl_days = 30\n' });
-    const messages = async (session: string): Promise<string[]> => {
-      const res = await fetch(`${gw?.url}/api/sessions/${encodeURIComponent(session)}/messages`);
-      assert.equal(res.status, 200);
-      return ((await res.json()) as { messages: Array<{ text: string }> }).messages.map((m) => m.text);
-    };
-    const deadline = Date.now() + 10_000;
-    while ((await messages('api:idle')).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    assert.deepEqual(await messages('api:idle'), []);
-    assert.deepEqual(await messages('api:fresh'), ['hello', 'hi']);
+    await historyUntil(gw.url, 'api:idle', (turns) => turns.length === 0, 'the idle conversation cleared', 10_000);
+    assert.deepEqual((await storedHistory(gw.url, 'api:fresh')).map((t) => t.text), ['hello', 'hi']);
     const logged = jsonLines(gw.lines()).find((l) => String(l.msg).startsWith('cleared the history of idle conversations'));
     assert.equal(logged?.sessions, 1);
     assert.equal(logged?.ttlDays, 30);
