@@ -12,8 +12,7 @@ function coerce(key: ConfigKey, text: string): { value?: unknown; problem?: stri
   switch (key.schema.type) {
     case 'integer': {
       const n = Number(text.trim());
-      // "-0" is read as 0, the value `config show` would print for it.
-      return Number.isInteger(n) && text.trim() !== '' ? { value: Object.is(n, -0) ? 0 : n } : { problem: `must be an integer, got ${quoted(text)}` };
+      return Number.isInteger(n) && text.trim() !== '' ? { value: n } : { problem: `must be an integer, got ${quoted(text)}` };
     }
     case 'boolean': {
       const t = text.trim().toLowerCase();

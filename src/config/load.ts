@@ -45,7 +45,8 @@ function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>)
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const prev = out[k];
-    out[k] = isTable(prev) && isTable(v) ? deepMerge(prev, v) : v;
+    // -0 (env "-0", TOML -0.0) becomes 0, what `config show` prints for it, so the shown config means the same.
+    out[k] = isTable(prev) && isTable(v) ? deepMerge(prev, v) : Object.is(v, -0) ? 0 : v;
   }
   return out;
 }

@@ -128,8 +128,7 @@ export function keepValid(raw: unknown, schema: TSchema = ConfigSchema): Table {
     const child = Object.hasOwn(props, name) ? props[name] : undefined;
     if (child === undefined) continue;
     if (child.type === 'object') out[name] = keepValid(value, child);
-    // -0 (TOML `-0.0`) would print as 0 in `config show` and so not round-trip: keep plain 0.
-    else if (checkLeaf(child, value, name).length === 0) out[name] = Object.is(value, -0) ? 0 : value;
+    else if (checkLeaf(child, value, name).length === 0) out[name] = value;
   }
   return out;
 }
