@@ -12,7 +12,11 @@ await build({
   format: 'esm',
   target: 'node20',
   sourcemap: true,
+  // A thread keeps each module's source text in its heap: without the indentation discord.js holds ~4 MB less.
+  minifyWhitespace: true,
   logLevel: 'warning',
+  // Optional native add-ons that ws and discord.js look for at run time: they stay separate packages.
+  external: ['bufferutil', 'utf-8-validate', 'zlib-sync', 'erlpack'],
   // CommonJS libraries inside an ES module still call require() for Node's own modules.
   banner: { js: "import { createRequire as vendorRequire } from 'node:module'; const require = vendorRequire(import.meta.url);" },
 });

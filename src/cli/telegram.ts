@@ -1,5 +1,5 @@
 // `clanker telegram set-webhook URL`: registers the gateway's webhook (with webhook_secret) with Telegram.
-import { Api } from 'grammy';
+import { Api } from '../vendor/grammy.js';
 import { loadConfig } from '../config/load.js';
 import { describeError } from '../channels/telegram/api.js';
 import { WEBHOOK_PATH } from '../channels/telegram/webhook.js';

@@ -1,7 +1,7 @@
 /** Drives the fake Discord with a real discord.js Client: login, messages in and out, REST errors, gateway recovery. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChannelType, Client, DiscordAPIError, GatewayIntentBits, Partials, type ClientOptions, type Message } from 'discord.js';
+import { ChannelType, Client, DiscordAPIError, GatewayIntentBits, Partials, type ClientOptions, type Message } from '../../src/vendor/discord.js';
 import { startFakeDiscord, type FakeDiscord } from '../fakes/discord.js';
 
 const alice = { id: '1300000000000000001', username: 'alice' };

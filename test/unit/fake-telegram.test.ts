@@ -1,7 +1,7 @@
 /** Drives the fake Telegram Bot API with the real grammy client to prove it speaks the wire protocol grammy expects. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Bot, GrammyError, HttpError } from 'grammy';
+import { Bot, GrammyError, HttpError } from '../../src/vendor/grammy.js';
 import { startFakeTelegram } from '../fakes/telegram.js';
 import type { FakeTelegram } from '../fakes/telegram.js';
 

@@ -1,7 +1,7 @@
 // Reliability suite, Telegram polling: an update that breaks the handler is skipped after a few tries instead of blocking every later one.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Bot } from 'grammy';
+import { Bot } from '../../src/vendor/grammy.js';
 import type { Update } from 'grammy/types';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram.js';
 import { Poller } from '../../src/channels/telegram/poller.js';

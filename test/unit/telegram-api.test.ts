@@ -1,7 +1,7 @@
 /** The Telegram retry transformer and poller, driven through real grammy against the fake Bot API server. */
 import { test, describe, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { Bot, GrammyError, HttpError } from 'grammy';
+import { Bot, GrammyError, HttpError } from '../../src/vendor/grammy.js';
 import type { Update } from 'grammy/types';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram.js';
 import { closedPort } from '../helpers/cli.js';

@@ -1,7 +1,7 @@
 /** The Telegram outbox against the fake Bot API: typing, throttled previews, final HTML edits and chunks. */
 import { test, describe, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { Bot } from 'grammy';
+import { Bot } from '../../src/vendor/grammy.js';
 import { startFakeTelegram, validateTelegramHtml, type FakeTelegram } from '../fakes/telegram.js';
 import { Outbox, DEFAULT_TIMING } from '../../src/channels/telegram/outbox.js';
 import { createLogger } from '../../src/log/logger.js';

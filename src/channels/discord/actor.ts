@@ -1,6 +1,6 @@
 // The Discord channel actor: a discord.js client on a worker thread, reconnecting on its own, answering through the main thread.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DiscordjsErrorCodes, Events, type Client } from 'discord.js';
+import { DiscordjsErrorCodes, Events, type Client } from '../../vendor/discord.js';
 import { untilAborted, type ActorContext } from '../../actors/actor.js';
 import { ChannelSend, ChannelStream } from '../../actors/messages.js';
 import { closeDbs, openDbs } from '../../store/lmdb.js';

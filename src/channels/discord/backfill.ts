@@ -1,7 +1,7 @@
 // Messages sent while the bot was away (a restart, or a session Discord would not resume) are not replayed by
 // the gateway: each channel's history after the last message taken is read and handled like live messages
 // (the store's dedupe keeps any that did arrive from being answered twice).
-import type { Client, Message } from 'discord.js';
+import type { Client, Message } from '../../vendor/discord.js';
 import type { Logger } from '../../log/logger.js';
 import type { StoreReader } from '../../store/store.js';
 

@@ -1,5 +1,5 @@
 // The /new slash command: registered with Discord at start (guild-scoped when guild_id is set) and answered here.
-import { MessageFlags, type Client, type Interaction } from 'discord.js';
+import { MessageFlags, type Client, type Interaction } from '../../vendor/discord.js';
 import type { Logger } from '../../log/logger.js';
 import type { Mailbox } from '../../actors/mailbox.js';
 import type { StoreReader } from '../../store/store.js';

@@ -1,5 +1,5 @@
 // The discord.js client the channel needs, and the gateway state it reports (up/degraded/down plus /api/status info).
-import { Client, Events, GatewayIntentBits, Partials, type MessageMentionOptions } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Partials, type MessageMentionOptions } from '../../vendor/discord.js';
 import type { ActorContext } from '../../actors/actor.js';
 
 /**

@@ -1,5 +1,5 @@
 // Messages coming in from Discord: filtered by route.ts, then handed to the main thread, answered as a reset, or paired.
-import type { Message } from 'discord.js';
+import type { Message } from '../../vendor/discord.js';
 import type { Logger } from '../../log/logger.js';
 import type { Mailbox } from '../../actors/mailbox.js';
 import type { InboundAccepted, InboundMessage } from '../../actors/messages.js';

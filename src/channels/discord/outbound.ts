@@ -1,5 +1,5 @@
 // Answers going out to Discord: streamed previews edited in place, final texts split at 2000 characters, typing while waiting.
-import type { Client, SendableChannels } from 'discord.js';
+import type { Client, SendableChannels } from '../../vendor/discord.js';
 import type { Logger } from '../../log/logger.js';
 import type { ChannelSend, ChannelSent, ChannelStream } from '../../actors/messages.js';
 import { AppError } from '../../errors.js';

@@ -1,6 +1,6 @@
 // The Telegram channel actor (worker thread): a grammy Bot that receives by long polling or webhook and sends answers.
 import type { Update, UserFromGetMe } from 'grammy/types';
-import { GrammyError, type Bot } from 'grammy';
+import { GrammyError, type Bot } from '../../vendor/grammy.js';
 import { untilAborted, type ActorContext } from '../../actors/actor.js';
 import { ChannelSend, ChannelStream, TelegramWebhookUpdate } from '../../actors/messages.js';
 import { closeDbs, openDbs } from '../../store/lmdb.js';

@@ -1,5 +1,5 @@
 // The grammy Bot the actor uses, with retries for 429 (after retry_after) and network errors, and safe error descriptions.
-import { Bot, GrammyError, HttpError, type Api, type Transformer } from 'grammy';
+import { Bot, GrammyError, HttpError, type Api, type Transformer } from '../../vendor/grammy.js';
 import { AppError } from '../../errors.js';
 
 export interface RetryPolicy {

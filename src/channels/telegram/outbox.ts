@@ -1,5 +1,5 @@
 // Everything the bot sends: "typing…" while waiting, a throttled streaming preview, and final answers as HTML chunks.
-import type { Api } from 'grammy';
+import type { Api } from '../../vendor/grammy.js';
 import type { Logger } from '../../log/logger.js';
 import type { ChannelSend, ChannelSent, ChannelStream } from '../../actors/messages.js';
 import { chunkText } from '../chunk.js';

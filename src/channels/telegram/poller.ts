@@ -1,5 +1,5 @@
 // The long-poll loop: getUpdates from the stored offset, one update at a time, with backoff and a watchdog on inbound polling.
-import { GrammyError, HttpError, type Api } from 'grammy';
+import { GrammyError, HttpError, type Api } from '../../vendor/grammy.js';
 import type { Update } from 'grammy/types';
 import type { Logger } from '../../log/logger.js';
 import { apiSignal, backoffMs, describeError, pause } from './api.js';
