@@ -13,7 +13,7 @@ import { wsBehavior } from './gateway/ws/connection.js';
 import { wsMethods } from './gateway/ws/methods.js';
 import { MemoryGuard, RequestLimiter } from './gateway/limits.js';
 import { GatewayMetrics } from './gateway/metrics.js';
-import { Supervisor, type ActorRef } from './actors/supervisor.js';
+import type { ActorRef, Supervisor } from './actors/supervisor.js';
 import { Router } from './actors/router.js';
 import { closeDbs, openDbs } from './store/lmdb.js';
 import { StoreReader } from './store/store.js';
@@ -30,11 +30,18 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-const PERSISTENCE_MODULE = new URL('./store/persistence-actor.js', import.meta.url).href;
+/** What the caller started before loading this module: the pool and the store actor take a while to boot. */
+export interface EarlyStart {
+  pool: Piscina;
+  supervisor: Supervisor;
+  /** The persistence actor, started from persistenceSpec. */
+  persistence: ActorRef;
+}
 
-/** Starts the gateway on a pool made with createPool (the caller starts it early: its threads take a while to boot). */
-export async function startServer(config: Config, logger: Logger, pool: Piscina): Promise<RunningServer> {
+/** Starts the gateway around the pool, supervisor and store actor the caller started (see `clanker serve`). */
+export async function startServer(config: Config, logger: Logger, early: EarlyStart): Promise<RunningServer> {
   const startedAt = Date.now();
+  const { pool, supervisor, persistence } = early;
   const log = { level: config.log.level, secrets: secretValues(config) };
   const dbs = openDbs(config.storage.data_dir, config.storage.map_size_mb);
   const limiter = new RequestLimiter(config.server.rate_limit_per_minute);
@@ -52,15 +59,11 @@ export async function startServer(config: Config, logger: Logger, pool: Piscina)
   });
   const channels = new Map<string, ActorRef>();
   const hub = new EventHub(gateway.uwsApp, config.server.ws_max_buffer_bytes);
-  const supervisor = new Supervisor(pool, logger, log, {
+  supervisor.observe({
     onState: (ref) => channels.has(ref.name)
       ? hub.state('channel.state', { channel: ref.name, state: ref.state, detail: ref.detail ?? null, ...ref.info })
       : hub.state('actor.state', { actor: ref.name, state: ref.state, detail: ref.detail ?? null }),
     onRestart: (ref) => metrics.actorRestarted(ref.name),
-  });
-  const persistence = supervisor.start({
-    name: 'store', module: PERSISTENCE_MODULE, capacity: 4096,
-    options: { dataDir: config.storage.data_dir, mapSizeMb: config.storage.map_size_mb, sessionTtlDays: config.storage.session_ttl_days },
   });
   const store = new StoreClient(new StoreReader(dbs), persistence);
   const agent = new AgentDispatcher(pool, config, log, (result, ms) => metrics.agentFinished(result, ms));

@@ -119,8 +119,13 @@ export class Supervisor {
     private readonly pool: Piscina,
     private readonly logger: Logger,
     private readonly log: ActorTask['log'],
-    private readonly events: SupervisorEvents = {},
+    private events: SupervisorEvents = {},
   ) {}
+
+  /** Sets who hears of state changes and restarts: the gateway, which loads after the first actor started. */
+  observe(events: SupervisorEvents): void {
+    this.events = events;
+  }
 
   start(spec: ActorSpec): ActorRef {
     const ref = new ActorRef(spec, { ...DEFAULT_RESTART, ...spec.restart });

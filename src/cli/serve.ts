@@ -3,6 +3,8 @@ import { loadConfig } from '../config/load.js';
 import { secretValues } from '../config/render.js';
 import { createLogger } from '../log/logger.js';
 import { createPool } from '../actors/pool.js';
+import { Supervisor } from '../actors/supervisor.js';
+import { persistenceSpec } from '../store/persistence-spec.js';
 import { intFlag } from './output.js';
 
 interface ServeFlags { config?: string; host?: string; port?: string; dataDir?: string; logLevel?: string }
@@ -15,14 +17,18 @@ export async function runServe(flags: ServeFlags): Promise<void> {
     file: flags.config,
     flags: { host: flags.host, port: intFlag('port', flags.port), dataDir: flags.dataDir, logLevel: flags.logLevel },
   });
-  const logger = createLogger({ level: config.log.level, secrets: secretValues(config) });
+  const log = { level: config.log.level, secrets: secretValues(config) };
+  const logger = createLogger(log);
   logger.info({ config: file ?? 'embedded defaults' }, 'configuration loaded');
   for (const w of warnings) logger.warn(w);
 
-  // The worker threads boot (Node, then the actor host) on the other cores while this thread loads the rest.
+  // The worker threads boot (Node, then the actor host) and the store actor loads LMDB and opens the store on
+  // the other cores while this thread loads the rest: /ready then follows the port within milliseconds.
   const pool = createPool(config.workers.threads, logger);
+  const supervisor = new Supervisor(pool, logger, log);
+  const persistence = supervisor.start(persistenceSpec(config.storage));
   const { startServer } = await import('../server.js');
-  const server = await startServer(config, logger, pool).catch((err: unknown) => {
+  const server = await startServer(config, logger, { pool, supervisor, persistence }).catch((err: unknown) => {
     logger.fatal({ err }, 'gateway failed to start');
     throw err;
   });
