@@ -23,7 +23,7 @@ export async function runServe(flags: ServeFlags): Promise<void> {
   for (const w of warnings) logger.warn(w);
 
   // The worker threads boot (Node, then the actor host) and the store actor loads LMDB and opens the store on
-  // the other cores while this thread loads the rest: /ready then follows the port within milliseconds.
+  // the other cores while this thread loads the rest: the store is up by the time the port opens.
   const pool = createPool(config.workers.threads, logger);
   const supervisor = new Supervisor(pool, logger, log);
   const persistence = supervisor.start(persistenceSpec(config.storage));
