@@ -6,8 +6,10 @@ import { VERSION } from '../version.js';
 import { fail } from './output.js';
 
 // Node 22.1+ keeps the compiled code of the modules loaded below between runs (~40 ms of start-up on
-// Node 24 here); Node 20 has no such API and skips it.
-(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+// Node 24 here); Node 20 has no such API and skips it. Worker threads use it only when the directory is in
+// their environment: the store actor's worker then reaches /ready ~55 ms sooner on Node 24.
+const compileCache = (module as { enableCompileCache?: () => { directory?: string } | undefined }).enableCompileCache?.();
+if (compileCache?.directory !== undefined && process.env.NODE_COMPILE_CACHE === undefined) process.env.NODE_COMPILE_CACHE = compileCache.directory;
 
 const cli = cac('clanker');
 
