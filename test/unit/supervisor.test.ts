@@ -110,9 +110,11 @@ describe('Supervisor (one worker thread: every actor shares it)', () => {
 
   test('one crash on request: restarted after the base delay, answering again; stop() leaves both stopped', async () => {
     const states = stateRecorder();
-    const sup = new Supervisor(pool, log.logger, SILENT, { onState: states.record });
+    // As `clanker serve` does: actors start first, the listeners come with the gateway code (observe).
+    const sup = new Supervisor(pool, log.logger, SILENT);
     const crasher = sup.start({ name: 'crasher', module: testActorUrl('crashing'), options: {}, restart: FAST });
     const echo = sup.start({ name: 'echo', module: testActorUrl('echo'), options: {}, restart: FAST });
+    sup.observe({ onState: states.record });
     try {
       await crasher.whenUp(30_000);
       await echo.whenUp(30_000);
