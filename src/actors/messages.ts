@@ -124,7 +124,6 @@ export const StoreOp = Type.Union([
    * answer lose their turns, their dedupe keys and their usage records; the session record stays, as after a reset.
    */
   Type.Object({ op: Type.Literal('expire'), before: Type.Number(), scan: Type.Integer({ minimum: 1 }), after: Type.Optional(Type.String()) }),
-  Type.Object({ op: Type.Literal('trim'), session: Type.String(), keep: Type.Integer({ minimum: 0 }) }),
   Type.Object({ op: Type.Literal('offset'), key: Type.String(), value: Type.Union([Type.Integer(), Type.String()]) }),
   Type.Object({
     op: Type.Literal('pairing.create'), channel: Type.String(), code: Type.String(), userId: Type.String(),

@@ -27,7 +27,7 @@ interface SessionEntry {
 }
 
 /**
- * Stored turns never change: seqs only grow, and reset and trim only delete. So a cached turn is never
+ * Stored turns never change: seqs only grow, and reset and expiry only delete. So a cached turn is never
  * stale, new turns are the keys after the highest seq seen, and a deletion shows as a turn count lower
  * than the seqs known (then the seqs are read again). Sessions are evicted least recently used first
  * once the cached text passes `maxBytes`.
@@ -93,7 +93,7 @@ export class TurnCache {
     if (last === undefined) entry.seqs = source.historySeqs(session, MAX_SEQS, Number.MAX_SAFE_INTEGER);
     else if (record.nextSeq - 1 > last) entry.seqs.push(...source.seqsAfter(session, last));
     if (last !== undefined && entry.seqs.length + entry.older !== record.turns) {
-      // Turns were deleted (reset, trim): read the seqs again and forget decoded turns that are gone.
+      // Turns were deleted (reset, expiry): read the seqs again and forget decoded turns that are gone.
       entry.seqs = source.historySeqs(session, MAX_SEQS, Number.MAX_SAFE_INTEGER);
       const kept = new Set(entry.seqs);
       for (const [seq, turn] of entry.turns) {

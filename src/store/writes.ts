@@ -12,9 +12,9 @@ function touchSession(dbs: StoreDbs, id: string, ts: number): SessionRecord {
   return dbs.sessions.get(id) ?? { id, channel: sessionChannel(id), createdAt: ts, updatedAt: ts, nextSeq: 0, turns: 0, usage: { input: 0, output: 0 } };
 }
 
-function removeSession(dbs: StoreDbs, session: string, keepFromSeq = MAX_SEQ): number {
+function removeSession(dbs: StoreDbs, session: string): number {
   let removed = 0;
-  for (const key of dbs.messages.getKeys({ start: [session, 0], end: [session, keepFromSeq] })) {
+  for (const key of dbs.messages.getKeys({ start: [session, 0], end: [session, MAX_SEQ] })) {
     dbs.messages.remove(key);
     removed++;
   }
@@ -97,13 +97,6 @@ function applyOne(dbs: StoreDbs, op: StoreOp): StoreOpResult {
     }
     case 'expire':
       return expireSessions(dbs, op.before, op.scan, op.after);
-    case 'trim': {
-      const s = dbs.sessions.get(op.session);
-      if (!s) return null;
-      const removed = removeSession(dbs, op.session, Math.max(0, s.nextSeq - op.keep));
-      dbs.sessions.put(op.session, { ...s, turns: Math.max(0, s.turns - removed) });
-      return null;
-    }
     case 'offset':
       dbs.offsets.put(op.key, op.value);
       return null;
