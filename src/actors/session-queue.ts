@@ -1,5 +1,6 @@
 // Runs jobs one at a time per key (session) and concurrently across keys; bounded per key.
 import { AppError } from '../errors.js';
+import { waitAtMost } from '../wait.js';
 
 interface Entry { tail: Promise<unknown>; size: number }
 
@@ -50,6 +51,6 @@ export class KeyedQueue {
   /** Resolves when every queued job has finished, or after `timeoutMs`. */
   async drain(timeoutMs: number): Promise<void> {
     const all = Promise.all([...this.tails.values()].map((e) => e.tail));
-    await Promise.race([all, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    await waitAtMost(all, timeoutMs);
   }
 }

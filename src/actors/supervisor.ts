@@ -4,6 +4,7 @@ import type { Piscina } from 'piscina';
 import type { Logger } from '../log/logger.js';
 import type { PartState } from '../gateway/http/health.js';
 import { AppError } from '../errors.js';
+import { waitAtMost } from '../wait.js';
 import { Mailbox } from './mailbox.js';
 import { ActorState, type ActorTask } from './messages.js';
 
@@ -235,7 +236,7 @@ export class Supervisor {
       clearTimeout(ref.timer);
       if (!ref.mailbox || !ref.isUp) return;
       await ref.mailbox.request('actor.stop', {}, { timeoutMs }).catch(() => undefined);
-      await Promise.race([ref.task, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+      if (ref.task) await waitAtMost(ref.task, timeoutMs);
     });
     await Promise.all(waits);
   }

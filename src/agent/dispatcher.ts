@@ -7,19 +7,13 @@ import type { AgentRunner } from '../actors/router.js';
 import { AgentDelta, type AgentResult, type AgentTask, type ProviderSettings } from '../actors/messages.js';
 import { Mailbox } from '../actors/mailbox.js';
 import { ConcurrencyLimiter } from './limiter.js';
+import { waitAtMost } from '../wait.js';
 
 /** How long a provider that refused our key is skipped before it is tried again. */
 const AUTH_COOLDOWN_MS = 5 * 60_000;
 
 /** How long an answered call waits for its last deltas (they are normally there already). */
 const DELTA_DRAIN_MS = 1000;
-
-/** Resolves when `promise` does or after `ms`, whichever is first. */
-function withinMs(promise: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); });
-  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
-}
 
 export interface ProviderHealth { provider: ProviderId; model: string; healthy: boolean; detail?: string; lastRequestId?: string }
 
@@ -66,7 +60,7 @@ export class AgentDispatcher implements AgentRunner {
     const started = Date.now();
     try {
       const result = await this.limiter.run(() => this.pool.run(task, { transferList: [port2] }) as Promise<AgentResult>);
-      await withinMs(workerClosed, DELTA_DRAIN_MS);
+      await waitAtMost(workerClosed, DELTA_DRAIN_MS);
       this.record(result);
       this.onFinished?.(result, Date.now() - started);
       return result;

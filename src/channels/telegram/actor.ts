@@ -10,6 +10,7 @@ import { COMMANDS } from './commands.js';
 import { Outbox } from './outbox.js';
 import { Poller } from './poller.js';
 import { RateLimiter } from './rate-limit.js';
+import { waitAtMost } from '../../wait.js';
 import { UpdateHandler } from './updates.js';
 import { OFFSET_KEY, parseOptions, type TelegramOptions } from './options.js';
 
@@ -78,9 +79,7 @@ async function runWebhook(handler: UpdateHandler, ctx: ActorContext): Promise<vo
   ctx.setState('up', undefined, { mode: 'webhook', last_update_at: null });
   await untilAborted(ctx.signal);
   // Let an update being stored finish (bounded): Telegram gets its answer either way.
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([queue, new Promise((resolve) => { timer = setTimeout(resolve, 1000); })]);
-  clearTimeout(timer);
+  await waitAtMost(queue, 1000);
 }
 
 export default async function telegramActor(ctx: ActorContext): Promise<void> {
