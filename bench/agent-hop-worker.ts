@@ -3,7 +3,7 @@ import type { MessagePort } from 'node:worker_threads';
 
 interface Call { id: number }
 
-/** A task per call: one delta on the task's own port, then close it (as an agent task does), then the result. */
+/** A task per call: one delta on the task's own port, then close it (as agent calls did until 2026-11-26), then the result. */
 function perTask(port: MessagePort): { text: string } {
   port.postMessage({ type: 'delta', text: 'x' });
   port.close();

@@ -1,6 +1,6 @@
 // `node dist/bench/agent-hop.js [CALLS]`: what reaching a worker costs per agent call, two ways, with a worker that
-// does nothing: a piscina task with a new MessageChannel per call (how agent calls run now: the port is moved
-// into the task, carries the deltas, and its close is awaited) against a request on one long-lived actor port.
+// does nothing: a piscina task with a new MessageChannel per call (how agent calls ran until 2026-11-26: the port
+// was moved into the task, carried the deltas, and its close was awaited) against a request on a long-lived actor port.
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { round } from './lib/stats.js';

@@ -108,7 +108,7 @@ export const wsChat: Scenario = {
       ],
       targets: targets(phases),
       notes: [
-        'A turn is the whole path: frame parse → store the user turn (LMDB, persistence actor, durable) → publish → agent task in the worker pool (echo: zero model latency) → store the answer and close the turn (durable) → publish → response frame. The echo provider costs nothing, so the round trip is the gateway overhead (plus the loopback and the client).',
+        'A turn is the whole path: frame parse → store the user turn (LMDB, persistence actor, durable) → publish → agent actor on a worker thread (echo: zero model latency) → store the answer and close the turn (durable) → publish → response frame. The echo provider costs nothing, so the round trip is the gateway overhead (plus the loopback and the client).',
         'Each turn waits for two durable commits. On a disk each costs an fsync (see the storage floor, measured in the same run); tmpfs makes the flush free, which isolates what the gateway itself costs. A machine with a fast NVMe disk lands between the two.',
         `Each client uses its own session, so history grows during the run as it would in a conversation; ${CLIENTS} clients in one load process.`,
         'Gateway CPU per request is the CPU time (all threads, /proc) the gateway used during the phase divided by the requests answered: unlike latency it hardly depends on what else the machine runs.',

@@ -2,7 +2,6 @@
 import type { Piscina } from 'piscina';
 import type { Config } from './config/schema.js';
 import type { Logger } from './log/logger.js';
-import { secretValues } from './config/render.js';
 import { Gateway } from './gateway/app.js';
 import { healthRoutes, type PartState } from './gateway/http/health.js';
 import { apiRoutes } from './gateway/http/api-routes.js';
@@ -15,6 +14,7 @@ import { MemoryGuard, RequestLimiter } from './gateway/limits.js';
 import { GatewayMetrics } from './gateway/metrics.js';
 import type { ActorRef, Supervisor } from './actors/supervisor.js';
 import { Router } from './actors/router.js';
+import { poolSize } from './actors/pool.js';
 import { closeDbs, openDbs } from './store/lmdb.js';
 import { StoreReader } from './store/store.js';
 import { StoreClient } from './store/client.js';
@@ -42,7 +42,6 @@ export interface EarlyStart {
 export async function startServer(config: Config, logger: Logger, early: EarlyStart): Promise<RunningServer> {
   const startedAt = Date.now();
   const { pool, supervisor, persistence } = early;
-  const log = { level: config.log.level, secrets: secretValues(config) };
   const dbs = openDbs(config.storage.data_dir, config.storage.map_size_mb);
   const limiter = new RequestLimiter(config.server.rate_limit_per_minute);
   const metrics = new GatewayMetrics({
@@ -66,7 +65,7 @@ export async function startServer(config: Config, logger: Logger, early: EarlySt
     onRestart: (ref) => metrics.actorRestarted(ref.name),
   });
   const store = new StoreClient(new StoreReader(dbs), persistence);
-  const agent = new AgentDispatcher(pool, config, log, (result, ms) => metrics.agentFinished(result, ms));
+  const agent = new AgentDispatcher(supervisor, config, poolSize(config.workers.threads), (result, ms) => metrics.agentFinished(result, ms));
   const memory = new MemoryGuard(config.server.max_rss_mb, (over, rssMb) =>
     logger.warn({ rssMb, limitMb: config.server.max_rss_mb }, over ? 'memory above server.max_rss_mb: shedding new work' : 'memory back under server.max_rss_mb'));
   const router = new Router({ store, agent, events: metrics.counting(hub), budget: budgetGuard(config, store.read), channels, logger });
@@ -122,11 +121,11 @@ export async function startServer(config: Config, logger: Logger, early: EarlySt
   });
   const scheme = config.server.tls.cert_file ? 'https' : 'http';
   logger.info({ url: `${scheme}://${config.server.host}:${port}`, uws: gateway.uwsBuild, node: process.version, startup_ms: Date.now() - startedAt }, 'gateway listening');
-  persistence.whenUp(30_000).then(() => {
+  Promise.all([persistence.whenUp(30_000), agent.whenUp(30_000)]).then(() => {
     logger.info({ startup_ms: Date.now() - startedAt }, 'gateway ready');
     const resumed = router.resumePending();
     if (resumed > 0) logger.info({ count: resumed }, 'answering messages accepted before the last stop');
-  }, (err: unknown) => logger.error({ err }, 'the store did not start; messages cannot be accepted'));
+  }, (err: unknown) => logger.error({ err }, 'an actor did not start: messages cannot be accepted or answered until it does'));
 
   return { port, stop };
 }

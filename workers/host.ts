@@ -1,4 +1,4 @@
-// piscina entry point: starts a long-lived actor or runs one agent task, after validating the task.
+// piscina entry point: starts a long-lived actor, after validating the task.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { MessagePort } from 'node:worker_threads';
 import { TypeCompiler } from '../src/vendor/typebox.js';
@@ -63,11 +63,6 @@ async function actorMain(task: ActorTask): Promise<{ stopped: true }> {
 }
 
 export default async function host(task: unknown): Promise<unknown> {
-  if ((task as { kind?: unknown } | null)?.kind === 'agent') {
-    // Loaded on first use: the model SDKs are heavy and actors must not wait for them to start.
-    const { runAgentTask } = await import('../src/agent/task.js');
-    return runAgentTask(task);
-  }
   if (!checkActorTask.Check(task)) throw new Error(`invalid worker task: ${firstProblem(checkActorTask, task)}`);
   return runActor(task);
 }

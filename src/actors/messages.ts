@@ -101,9 +101,9 @@ export const ChannelStream = Type.Object({
 });
 export type ChannelStream = Static<typeof ChannelStream>;
 
-/** Agent task → main (event): one streamed piece of the answer. */
+/** Agent actor → main (event): one streamed piece of the answer to call `call`. */
 /** `reset`: drop what was streamed so far (a failed provider's partial answer before the fallback's). */
-export const AgentDelta = Type.Object({ text: Type.String(), reset: Type.Optional(Type.Boolean()) });
+export const AgentDelta = Type.Object({ call: Type.Integer({ minimum: 1 }), text: Type.String(), reset: Type.Optional(Type.Boolean()) });
 export type AgentDelta = Static<typeof AgentDelta>;
 
 // ---- Store writes (main → persistence actor) ----
@@ -154,28 +154,32 @@ export const ProviderSettings = Type.Object({
 });
 export type ProviderSettings = Static<typeof ProviderSettings>;
 
-/** What an agent task needs to answer one user turn; history is read from the store by the worker. */
-export const AgentTask = Type.Object({
-  kind: Type.Literal('agent'),
-  session: Type.String({ minLength: 1 }),
-  /** The user turn to answer: history is every stored turn before it, plus it. */
-  seq: Type.Integer({ minimum: 0 }),
+/** An agent actor's options: where the history is, and how to call the models. */
+export const AgentActorOptions = Type.Object({
   store: Type.Object({ dataDir: Type.String(), mapSizeMb: Type.Integer() }),
   agent: Type.Object({
     primary: ProviderSettings,
     fallback: Type.Optional(ProviderSettings),
-    /** Providers the main thread knows to be unusable (auth failures): skipped. */
-    skip: Type.Array(ProviderIdSchema),
     max_tokens: Type.Integer({ minimum: 1 }),
     system_prompt: Type.String(),
     timeout_ms: Type.Integer({ minimum: 1 }),
     max_retries: Type.Integer({ minimum: 0 }),
     history_tokens: Type.Integer({ minimum: 0 }),
   }),
-  log: Type.Object({ level: Type.String(), secrets: Type.Array(Type.String()) }),
-  port: Type.Unknown(),
 });
-export type AgentTask = Static<typeof AgentTask>;
+export type AgentActorOptions = Static<typeof AgentActorOptions>;
+
+/** Main → agent actor (request `agent.run`): answer one user turn; history is read from the store by the actor. */
+export const AgentCall = Type.Object({
+  /** Names the call in its `agent.delta` events. */
+  call: Type.Integer({ minimum: 1 }),
+  session: Type.String({ minLength: 1 }),
+  /** The user turn to answer: history is every stored turn before it, plus it. */
+  seq: Type.Integer({ minimum: 0 }),
+  /** Providers the main thread knows to be unusable (auth failures): skipped. */
+  skip: Type.Array(ProviderIdSchema),
+});
+export type AgentCall = Static<typeof AgentCall>;
 
 export const AttemptOutcome = Type.Union(['ok', 'rate_limited', 'overloaded', 'server', 'network', 'timeout', 'auth', 'context_too_long', 'bad_request']
   .map((o) => Type.Literal(o)));

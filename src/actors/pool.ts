@@ -1,4 +1,4 @@
-// The piscina pool that hosts actors and agent tasks, configured for long-lived tasks.
+// The piscina pool that hosts the actors (store, agents, channels), configured for long-lived tasks.
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { Logger } from '../log/logger.js';

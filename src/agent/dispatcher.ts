@@ -1,39 +1,43 @@
-// Main-thread side of agent calls: builds each task, runs it in the pool, relays deltas, tracks provider health.
-import { MessageChannel } from 'node:worker_threads';
-import type { Piscina } from 'piscina';
+// Main-thread side of agent calls: runs one agent actor per worker thread, sends each call to the least busy,
+// relays its deltas, tracks provider health.
 import type { Config, ProviderId } from '../config/schema.js';
 import type { PartState } from '../gateway/http/health.js';
 import type { AgentRunner } from '../actors/router.js';
-import { AgentDelta, type AgentResult, type AgentTask, type ProviderSettings } from '../actors/messages.js';
-import { Mailbox } from '../actors/mailbox.js';
+import type { ActorRef, Supervisor } from '../actors/supervisor.js';
+import { AgentDelta, type AgentActorOptions, type AgentCall, type AgentResult, type ProviderSettings } from '../actors/messages.js';
 import { ConcurrencyLimiter } from './limiter.js';
-import { waitAtMost } from '../wait.js';
+
+const AGENT_MODULE = new URL('./agent-actor.js', import.meta.url).href;
 
 /** How long a provider that refused our key is skipped before it is tried again. */
 const AUTH_COOLDOWN_MS = 5 * 60_000;
 
-/** How long an answered call waits for its last deltas (they are normally there already). */
-const DELTA_DRAIN_MS = 1000;
-
 export interface ProviderHealth { provider: ProviderId; model: string; healthy: boolean; detail?: string; lastRequestId?: string }
+
+type DeltaListener = (text: string, reset: boolean) => void;
 
 export class AgentDispatcher implements AgentRunner {
   private readonly unhealthyUntil = new Map<ProviderId, { until: number; detail: string }>();
   private readonly primary: ProviderSettings;
   private readonly fallback: ProviderSettings | undefined;
-  private readonly base: Omit<AgentTask, 'session' | 'seq' | 'port' | 'agent'> & { agent: Omit<AgentTask['agent'], 'skip'> };
+  private readonly actors: ActorRef[] = [];
+  /** Calls in flight by id: where their deltas go. */
+  private readonly calls = new Map<number, DeltaListener>();
+  private lastCall = 0;
+  /** A call's answer may take every attempt of both providers; a lost one must still end. */
+  private readonly callLimitMs: number;
   /** Bounds calls in flight (agent.max_concurrency); a fallback runs inside the primary's slot. */
   readonly limiter: ConcurrencyLimiter;
 
-  constructor(private readonly pool: Piscina, config: Config, log: AgentTask['log'], private readonly onFinished?: (result: AgentResult, ms: number) => void) {
+  constructor(supervisor: Supervisor, config: Config, threads: number, private readonly onFinished?: (result: AgentResult, ms: number) => void) {
     const a = config.agent;
     this.limiter = new ConcurrencyLimiter(a.max_concurrency, a.max_concurrency * 32);
+    this.callLimitMs = 2 * (a.max_retries + 1) * (a.timeout_ms + 30_000);
     this.primary = { provider: a.provider as ProviderId, model: a.model, api_key: a.api_key, base_url: a.base_url };
     this.fallback = a.fallback.provider === ''
       ? undefined
       : { provider: a.fallback.provider, model: a.fallback.model, api_key: a.fallback.api_key, base_url: a.fallback.base_url };
-    this.base = {
-      kind: 'agent',
+    const options: AgentActorOptions = {
       store: { dataDir: config.storage.data_dir, mapSizeMb: config.storage.map_size_mb },
       agent: {
         primary: this.primary,
@@ -41,31 +45,47 @@ export class AgentDispatcher implements AgentRunner {
         max_tokens: a.max_tokens, system_prompt: a.system_prompt, timeout_ms: a.timeout_ms,
         max_retries: a.max_retries, history_tokens: a.history_tokens,
       },
-      log,
     };
+    for (let i = 1; i <= threads; i++) {
+      this.actors.push(supervisor.start({
+        name: `agent-${i}`, module: AGENT_MODULE, options, capacity: a.max_concurrency,
+        wire: (mailbox) => mailbox.on('agent.delta', AgentDelta, (d) => this.calls.get(d.call)?.(d.text, d.reset === true)),
+      }));
+    }
+  }
+
+  /** Resolves once every agent actor is up (see ActorRef.whenUp). */
+  async whenUp(timeoutMs: number): Promise<void> {
+    await Promise.all(this.actors.map((ref) => ref.whenUp(timeoutMs)));
   }
 
   private skipped(now = Date.now()): ProviderId[] {
     return [...this.unhealthyUntil].filter(([, v]) => v.until > now).map(([k]) => k);
   }
 
-  async run(session: string, seq: number, onDelta: (text: string, reset: boolean) => void): Promise<AgentResult> {
-    const { port1, port2 } = new MessageChannel();
-    const mailbox = new Mailbox(port1, { capacity: 1, name: `agent ${session}`, self: 'main' });
-    mailbox.on('agent.delta', AgentDelta, (d) => onDelta(d.text, d.reset === true));
-    // The worker closes its end when the call ends, and a port delivers every message sent before its close;
-    // the task's result comes over another port and can overtake the last deltas.
-    const workerClosed = new Promise<void>((resolve) => port1.once('close', () => resolve()));
-    const task: AgentTask = { ...this.base, agent: { ...this.base.agent, skip: this.skipped() }, session, seq, port: port2 };
+  /** The up actor with the fewest calls in flight; while none is up, the first (a request waits for it). */
+  private pick(): ActorRef {
+    let best: ActorRef | undefined;
+    for (const ref of this.actors) {
+      if (ref.isUp && (!best || (ref.mailbox?.depth ?? 0) < (best.mailbox?.depth ?? 0))) best = ref;
+    }
+    return best ?? (this.actors[0] as ActorRef);
+  }
+
+  async run(session: string, seq: number, onDelta: DeltaListener): Promise<AgentResult> {
+    const id = ++this.lastCall;
+    this.calls.set(id, onDelta);
     const started = Date.now();
     try {
-      const result = await this.limiter.run(() => this.pool.run(task, { transferList: [port2] }) as Promise<AgentResult>);
-      await waitAtMost(workerClosed, DELTA_DRAIN_MS);
+      const result = await this.limiter.run(() => {
+        const call: AgentCall = { call: id, session, seq, skip: this.skipped() };
+        return this.pick().request('agent.run', call, { timeoutMs: this.callLimitMs, session }) as Promise<AgentResult>;
+      });
       this.record(result);
       this.onFinished?.(result, Date.now() - started);
       return result;
     } finally {
-      mailbox.close();
+      this.calls.delete(id);
     }
   }
 

@@ -8,7 +8,8 @@ import { docExamples, lineMatches, mismatch, type HttpExample, type WsExample } 
 
 const DOC = readFileSync(new URL('../../../docs/API.md', import.meta.url), 'utf8');
 /** The docs' examples use this token and this auth timeout, so that they read naturally. */
-const CONFIG = '[server]\nauth_token = "YOUR_TOKEN"\nws_auth_timeout_ms = 1000\nrate_limit_per_minute = 0\n';
+// Two worker threads whatever the machine: the examples show one agent actor per thread.
+const CONFIG = '[server]\nauth_token = "YOUR_TOKEN"\nws_auth_timeout_ms = 1000\nrate_limit_per_minute = 0\n\n[workers]\nthreads = 2\n';
 
 async function runHttp(gw: RunningGateway, ex: HttpExample): Promise<void> {
   const res = await fetch(gw.url + ex.path, { method: ex.method, headers: ex.headers, body: ex.body, signal: AbortSignal.timeout(10_000) });
@@ -58,7 +59,7 @@ async function runWs(gw: RunningGateway, ex: WsExample): Promise<void> {
 describe('docs/API.md examples', () => {
   const examples = docExamples(DOC);
   let gw: RunningGateway;
-  // startGateway waits for "gateway ready": the examples show the store actor up.
+  // startGateway waits for "gateway ready": the examples show the store and agent actors up.
   before(async () => { gw = await startGateway({ configToml: CONFIG }); });
   after(async () => { await gw?.stop(); });
 

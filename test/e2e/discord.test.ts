@@ -139,6 +139,8 @@ describe('discord channel: server, DMs, long answers, mentions, reconnects', () 
     const long = [0, 1, 2, 3, 4].map(paragraph).join('\n\n');
     assert.equal(long.length, 4998);
     openai.setReply(() => long);
+    // Streamed as a model does (a piece every millisecond, ~1.3 s in all), so a preview is shown before the answer ends.
+    openai.setChunkDelayMs(1);
     try {
       const before = sentTo(discord.textChannelId).length;
       discord.injectMessage({ author: alice, content: 'tell me a lot', mentionBot: true });
@@ -154,6 +156,7 @@ describe('discord channel: server, DMs, long answers, mentions, reconnects', () 
       ]);
       assert.ok(parts[0]?.edited, 'the first part is the streamed preview, edited into place');
     } finally {
+      openai.setChunkDelayMs(0);
       openai.setReply((text) => `echo: ${text}`);
     }
   });

@@ -1,0 +1,35 @@
+// An agent actor: answers `agent.run` requests (one per user turn, several at once) with the history it reads from
+// LMDB itself; deltas and the answer go back on its one port, in order. The dispatcher runs one per worker thread.
+import { TypeCompiler } from '../vendor/typebox.js';
+import { untilAborted, type ActorContext } from '../actors/actor.js';
+import { firstProblem } from '../actors/mailbox.js';
+import { AgentActorOptions, AgentCall, type AgentDelta, type AgentResult } from '../actors/messages.js';
+import type { StoreDbs } from '../store/lmdb.js';
+
+const checkOptions = TypeCompiler.Compile(AgentActorOptions);
+
+type Answer = (call: AgentCall, onDelta: (delta: AgentDelta) => void) => Promise<AgentResult>;
+
+export default async function agentActor(ctx: ActorContext): Promise<void> {
+  if (!checkOptions.Check(ctx.options)) throw new Error(`invalid agent actor options: ${firstProblem(checkOptions, ctx.options)}`);
+  const { store, agent } = ctx.options;
+  let dbs: StoreDbs | undefined;
+  // Loaded on the first call, as the model SDKs are: the gateway is ready without them (start → /ready).
+  let answering: Promise<Answer> | undefined;
+  const load = (): Promise<Answer> => answering ??= (async () => {
+    const [{ answerCall }, { openDbs }, { StoreReader }, { TurnCache }] = await Promise.all([
+      import('./answer.js'), import('../store/lmdb.js'), import('../store/store.js'), import('./turn-cache.js'),
+    ]);
+    dbs = openDbs(store.dataDir, store.mapSizeMb);
+    const context = { reader: new StoreReader(dbs), turns: new TurnCache(), agent, logger: ctx.logger };
+    return (call, onDelta) => answerCall(context, call, onDelta);
+  })();
+  ctx.mailbox.handle('agent.run', AgentCall, async (call) =>
+    (await load())(call, (delta) => ctx.mailbox.emit('agent.delta', delta, call.session)));
+  ctx.setState('up');
+  await untilAborted(ctx.signal);
+  if (dbs) {
+    const { closeDbs } = await import('../store/lmdb.js');
+    await closeDbs(dbs);
+  }
+}
