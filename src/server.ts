@@ -14,11 +14,10 @@ import { MemoryGuard, RequestLimiter } from './gateway/limits.js';
 import { GatewayMetrics } from './gateway/metrics.js';
 import type { ActorRef, Supervisor } from './actors/supervisor.js';
 import { Router } from './actors/router.js';
-import { poolSize } from './actors/pool.js';
 import { closeDbs, openDbs } from './store/lmdb.js';
 import { StoreReader } from './store/store.js';
 import { StoreClient } from './store/client.js';
-import { AgentDispatcher } from './agent/dispatcher.js';
+import type { AgentDispatcher } from './agent/dispatcher.js';
 import { budgetGuard, gatewayBudget } from './agent/budget-guard.js';
 import { channelSpecs } from './channels/registry.js';
 import { wireChannel } from './channels/channel.js';
@@ -36,12 +35,14 @@ export interface EarlyStart {
   supervisor: Supervisor;
   /** The persistence actor, started from persistenceSpec. */
   persistence: ActorRef;
+  /** Its agent actors started with it. */
+  agent: AgentDispatcher;
 }
 
 /** Starts the gateway around the pool, supervisor and store actor the caller started (see `clanker serve`). */
 export async function startServer(config: Config, logger: Logger, early: EarlyStart): Promise<RunningServer> {
   const startedAt = Date.now();
-  const { pool, supervisor, persistence } = early;
+  const { pool, supervisor, persistence, agent } = early;
   const dbs = openDbs(config.storage.data_dir, config.storage.map_size_mb);
   const limiter = new RequestLimiter(config.server.rate_limit_per_minute);
   const metrics = new GatewayMetrics({
@@ -65,7 +66,7 @@ export async function startServer(config: Config, logger: Logger, early: EarlySt
     onRestart: (ref) => metrics.actorRestarted(ref.name),
   });
   const store = new StoreClient(new StoreReader(dbs), persistence);
-  const agent = new AgentDispatcher(supervisor, config, poolSize(config.workers.threads), (result, ms) => metrics.agentFinished(result, ms));
+  agent.onFinished = (result, ms) => metrics.agentFinished(result, ms);
   const memory = new MemoryGuard(config.server.max_rss_mb, (over, rssMb) =>
     logger.warn({ rssMb, limitMb: config.server.max_rss_mb }, over ? 'memory above server.max_rss_mb: shedding new work' : 'memory back under server.max_rss_mb'));
   const router = new Router({ store, agent, events: metrics.counting(hub), budget: budgetGuard(config, store.read), channels, logger });

@@ -29,7 +29,10 @@ export class AgentDispatcher implements AgentRunner {
   /** Bounds calls in flight (agent.max_concurrency); a fallback runs inside the primary's slot. */
   readonly limiter: ConcurrencyLimiter;
 
-  constructor(supervisor: Supervisor, config: Config, threads: number, private readonly onFinished?: (result: AgentResult, ms: number) => void) {
+  /** Told of every finished call (metrics); set by the gateway, which loads after the actors started. */
+  onFinished: ((result: AgentResult, ms: number) => void) | undefined;
+
+  constructor(supervisor: Supervisor, config: Config, threads: number) {
     const a = config.agent;
     this.limiter = new ConcurrencyLimiter(a.max_concurrency, a.max_concurrency * 32);
     this.callLimitMs = 2 * (a.max_retries + 1) * (a.timeout_ms + 30_000);

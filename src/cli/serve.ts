@@ -2,9 +2,10 @@
 import { loadConfig } from '../config/load.js';
 import { secretValues } from '../config/render.js';
 import { createLogger } from '../log/logger.js';
-import { createPool } from '../actors/pool.js';
+import { createPool, poolSize } from '../actors/pool.js';
 import { Supervisor } from '../actors/supervisor.js';
 import { persistenceSpec } from '../store/persistence-spec.js';
+import { AgentDispatcher } from '../agent/dispatcher.js';
 import { intFlag } from './output.js';
 
 interface ServeFlags { config?: string; host?: string; port?: string; dataDir?: string; logLevel?: string }
@@ -22,14 +23,18 @@ export async function runServe(flags: ServeFlags): Promise<void> {
   logger.info({ config: file ?? 'embedded defaults' }, 'configuration loaded');
   for (const w of warnings) logger.warn(w);
 
-  // The worker threads boot (Node, then the actor host) and the store actor loads LMDB and opens the store on
-  // the other cores while this thread loads the rest: the store is up by the time the port opens.
+  // The worker threads boot (Node, then the actor host), the store actor loads LMDB and opens the store, and the
+  // agent actors start, on the other cores while this thread loads the rest: they are up by the time the port opens.
   const pool = createPool(config.workers.threads, logger);
   const supervisor = new Supervisor(pool, logger, log);
   const persistence = supervisor.start(persistenceSpec(config.storage));
+  const agent = new AgentDispatcher(supervisor, config, poolSize(config.workers.threads));
   const { startServer } = await import('../server.js');
-  const server = await startServer(config, logger, { pool, supervisor, persistence }).catch((err: unknown) => {
+  const server = await startServer(config, logger, { pool, supervisor, persistence, agent }).catch(async (err: unknown) => {
     logger.fatal({ err }, 'gateway failed to start');
+    // The actors already running would keep the process up.
+    await supervisor.stop(1500);
+    await pool.destroy().catch(() => undefined);
     throw err;
   });
 
