@@ -4,32 +4,31 @@ import { TypeCompiler } from '../vendor/typebox.js';
 import { untilAborted, type ActorContext } from '../actors/actor.js';
 import { firstProblem } from '../actors/mailbox.js';
 import { AgentActorOptions, AgentCall, type AgentDelta, type AgentResult } from '../actors/messages.js';
-import type { StoreDbs } from '../store/lmdb.js';
 
 const checkOptions = TypeCompiler.Compile(AgentActorOptions);
 
-type Answer = (call: AgentCall, onDelta: (delta: AgentDelta) => void) => Promise<AgentResult>;
+interface Answering {
+  answer(call: AgentCall, onDelta: (delta: AgentDelta) => void): Promise<AgentResult>;
+  close(): Promise<void>;
+}
 
 export default async function agentActor(ctx: ActorContext): Promise<void> {
   if (!checkOptions.Check(ctx.options)) throw new Error(`invalid agent actor options: ${firstProblem(checkOptions, ctx.options)}`);
   const { store, agent } = ctx.options;
-  let dbs: StoreDbs | undefined;
   // Loaded on the first call, as the model SDKs are: the gateway is ready without them (start → /ready).
-  let answering: Promise<Answer> | undefined;
-  const load = (): Promise<Answer> => answering ??= (async () => {
-    const [{ answerCall }, { openDbs }, { StoreReader }, { TurnCache }] = await Promise.all([
+  let answering: Promise<Answering> | undefined;
+  const load = (): Promise<Answering> => answering ??= (async () => {
+    const [{ answerCall }, { openDbs, closeDbs }, { StoreReader }, { TurnCache }] = await Promise.all([
       import('./answer.js'), import('../store/lmdb.js'), import('../store/store.js'), import('./turn-cache.js'),
     ]);
-    dbs = openDbs(store.dataDir, store.mapSizeMb);
+    const dbs = openDbs(store.dataDir, store.mapSizeMb);
     const context = { reader: new StoreReader(dbs), turns: new TurnCache(), agent, logger: ctx.logger };
-    return (call, onDelta) => answerCall(context, call, onDelta);
+    return { answer: (call, onDelta) => answerCall(context, call, onDelta), close: () => closeDbs(dbs) };
   })();
   ctx.mailbox.handle('agent.run', AgentCall, async (call) =>
-    (await load())(call, (delta) => ctx.mailbox.emit('agent.delta', delta, call.session)));
+    (await load()).answer(call, (delta) => ctx.mailbox.emit('agent.delta', delta, call.session)));
   ctx.setState('up');
   await untilAborted(ctx.signal);
-  if (dbs) {
-    const { closeDbs } = await import('../store/lmdb.js');
-    await closeDbs(dbs);
-  }
+  // A first call that failed to load left nothing open.
+  await answering?.then((a) => a.close(), () => undefined);
 }
