@@ -62,8 +62,7 @@ export class Mailbox {
 
   constructor(readonly port: MessagePort, private readonly opts: MailboxOptions) {
     // Bound to the creator's async context, so work a handler starts is attributed to its actor (see workers/host.ts).
-    // (runInAsyncScope, not AsyncResource.bind: on Node 20 bind builds a deprecation wrapper each time, and
-    // two mailboxes are made per agent call.)
+    // (runInAsyncScope, not AsyncResource.bind: on Node 20 bind builds a deprecation wrapper.)
     const scope = new AsyncResource('Mailbox');
     port.on('message', (data: unknown) => scope.runInAsyncScope(() => this.receive(data)));
     port.on('close', () => {
