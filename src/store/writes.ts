@@ -27,15 +27,19 @@ function hasPending(dbs: StoreDbs, session: string): boolean {
 
 /** Removes an idle session's turns, the dedupe keys of its messages and its usage records; the record stays. */
 function clearIdleSession(dbs: StoreDbs, s: SessionRecord): number {
-  for (const { value: turn } of dbs.messages.getRange({ start: [s.id, 0], end: [s.id, MAX_SEQ] })) {
+  // One read of the turns (they name their dedupe keys), then the writes: no changes under an open cursor.
+  const turns = [...dbs.messages.getRange({ start: [s.id, 0], end: [s.id, MAX_SEQ] })];
+  for (const { key, value: turn } of turns) {
+    dbs.messages.remove(key);
     if (turn.role !== 'user' || turn.externalId === undefined) continue;
     const dedupeKey = `${turn.channel}:${turn.externalId}`;
     if (dbs.inbound.get(dedupeKey)?.[0] === s.id) dbs.inbound.remove(dedupeKey);
   }
-  for (const key of dbs.usage.getKeys({ start: ['session', s.id], end: ['session', s.id, '\uffff'] })) dbs.usage.remove(key);
+  const usageKeys = [...dbs.usage.getKeys({ start: ['session', s.id], end: ['session', s.id, '\uffff'] })];
+  for (const key of usageKeys) dbs.usage.remove(key);
   // The sequence keeps counting, so seqs are never reused (the workers' turn caches rely on it).
   dbs.sessions.put(s.id, { ...s, turns: 0 });
-  return removeSession(dbs, s.id);
+  return turns.length;
 }
 
 function expireSessions(dbs: StoreDbs, before: number, scan: number, after?: string): { sessions: number; turns: number; next?: string } {
