@@ -15,8 +15,9 @@ await build({
   // A thread keeps each module's source text in its heap: without the indentation discord.js holds ~4 MB less.
   minifyWhitespace: true,
   logLevel: 'warning',
-  // Optional native add-ons that ws and discord.js look for at run time: they stay separate packages.
-  external: ['bufferutil', 'utf-8-validate', 'zlib-sync', 'erlpack'],
+  // Optional packages the libraries look for at run time and do without (native add-ons of ws and discord.js,
+  // node-fetch's charset converter): they stay separate packages (test/unit/vendor-bundle.test.ts lists them too).
+  external: ['bufferutil', 'utf-8-validate', 'zlib-sync', 'erlpack', 'encoding'],
   // CommonJS libraries inside an ES module still call require() for Node's own modules.
   banner: { js: "import { createRequire as vendorRequire } from 'node:module'; const require = vendorRequire(import.meta.url);" },
 });
