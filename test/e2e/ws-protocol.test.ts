@@ -182,7 +182,7 @@ describe('WebSocket protocol', () => {
     });
 
     test('200 chats in a row: each one\'s deltas, all of them, arrive before its response', async () => {
-      // The deltas and the result travel between threads over different ports: the result must not overtake them.
+      // The answer is relayed after the deltas of its call on every hop (actor port, router, hub): it must not overtake them.
       const c = await client();
       for (let i = 0; i < 200; i++) {
         const text = `question ${i} with a few words`;

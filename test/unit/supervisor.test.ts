@@ -110,14 +110,15 @@ describe('Supervisor (one worker thread: every actor shares it)', () => {
 
   test('one crash on request: restarted after the base delay, answering again; stop() leaves both stopped', async () => {
     const states = stateRecorder();
-    // As `clanker serve` does: actors start first, the listeners come with the gateway code (observe).
+    // As `clanker serve` does: actors start first, the listeners come later with the gateway code (observe).
     const sup = new Supervisor(pool, log.logger, SILENT);
     const crasher = sup.start({ name: 'crasher', module: testActorUrl('crashing'), options: {}, restart: FAST });
     const echo = sup.start({ name: 'echo', module: testActorUrl('echo'), options: {}, restart: FAST });
-    sup.observe({ onState: states.record });
     try {
       await crasher.whenUp(30_000);
       await echo.whenUp(30_000);
+      sup.observe({ onState: states.record });
+      assert.deepEqual(states.changes, [], 'nothing was heard before observe()');
       assert.deepEqual(await crasher.request('test.crash', {}), {});
       await waitFor(() => crasher.restarts === 1 && crasher.isUp && echo.isUp, 'both to be back up');
       assert.match(states.of('crasher').find((c) => c.state === 'restarting')?.detail ?? '', /deliberate crash \(asked to\); restart 1 in \d+ ms$/);
