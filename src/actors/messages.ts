@@ -142,7 +142,7 @@ export type StoreWrite = Static<typeof StoreWrite>;
 /** Per-op results, in order: user → {seq, duplicate}; answer → {seq}; pairing.approve → {userId} or null; expire → {sessions, turns, next?}; others → null. */
 export type StoreOpResult = { seq: number; duplicate?: boolean } | { userId: string; username?: string; to?: string } | { sessions: number; turns: number; next?: string } | null;
 
-// ---- Agent actors (one per worker thread; a call's deltas and its answer share the actor's port) ----
+// ---- Agent actors (as many as worker threads; a call's deltas and its answer share the actor's port) ----
 
 export const ProviderIdSchema = Type.Union([Type.Literal('anthropic'), Type.Literal('openai'), Type.Literal('echo')]);
 

@@ -1,5 +1,5 @@
 // An agent actor: answers `agent.run` requests (one per user turn, several at once) with the history it reads from
-// LMDB itself; deltas and the answer go back on its one port, in order. The dispatcher runs one per worker thread.
+// LMDB itself; deltas and the answer go back on its one port, in order. The dispatcher runs as many as worker threads.
 import { TypeCompiler } from '../vendor/typebox.js';
 import { untilAborted, type ActorContext } from '../actors/actor.js';
 import { firstProblem } from '../actors/mailbox.js';

@@ -1,4 +1,4 @@
-// Main-thread side of agent calls: runs one agent actor per worker thread, sends each call to the least busy,
+// Main-thread side of agent calls: runs as many agent actors as worker threads, sends each call to the least busy,
 // relays its deltas, tracks provider health.
 import type { Config, ProviderId } from '../config/schema.js';
 import type { PartState } from '../gateway/http/health.js';
