@@ -29,17 +29,17 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** What the caller started before loading this module: the pool and the store actor take a while to boot. */
+/** What the caller started before loading this module: the pool and the actors take a while to boot. */
 export interface EarlyStart {
   pool: Piscina;
   supervisor: Supervisor;
   /** The persistence actor, started from persistenceSpec. */
   persistence: ActorRef;
-  /** Its agent actors started with it. */
+  /** The agent actors, started with the store actor. */
   agent: AgentDispatcher;
 }
 
-/** Starts the gateway around the pool, supervisor and store actor the caller started (see `clanker serve`). */
+/** Starts the gateway around the pool, supervisor, store actor and agent actors the caller started (see `clanker serve`). */
 export async function startServer(config: Config, logger: Logger, early: EarlyStart): Promise<RunningServer> {
   const startedAt = Date.now();
   const { pool, supervisor, persistence, agent } = early;
