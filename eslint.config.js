@@ -15,4 +15,9 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
     },
   },
+  {
+    // CommonJS stand-ins the vendor bundles take for packages Node's own globals replace.
+    files: ['scripts/vendor-shims/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { fetch: 'readonly', Headers: 'readonly', FormData: 'readonly' } },
+  },
 );

@@ -18,6 +18,8 @@ await build({
   // Optional packages the libraries look for at run time and do without (native add-ons of ws and discord.js,
   // node-fetch's charset converter): they stay separate packages (test/unit/vendor-bundle.test.ts lists them too).
   external: ['bufferutil', 'utf-8-validate', 'zlib-sync', 'erlpack', 'encoding'],
+  // Packages whose work Node itself does (see each shim): the bundles take Node's built-ins in their place.
+  alias: { 'whatwg-url': './scripts/vendor-shims/whatwg-url.cjs', undici: './scripts/vendor-shims/undici.cjs' },
   // CommonJS libraries inside an ES module still call require() for Node's own modules.
   banner: { js: "import { createRequire as vendorRequire } from 'node:module'; const require = vendorRequire(import.meta.url);" },
 });

@@ -1,6 +1,7 @@
 /**
  * A fake Discord for tests: REST (node:http) and the JSON gateway (`ws`) on 127.0.0.1, which the real discord.js
- * client talks to via `new Client({ rest: { api: fake.api } })`. Start it with `startFakeDiscord()`.
+ * client talks to via `new Client({ rest: { api: fake.api, makeRequest: restRequest } })` (restRequest from
+ * src/channels/discord/connection.ts). Start it with `startFakeDiscord()`.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -2,6 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChannelType, Client, DiscordAPIError, GatewayIntentBits, Partials, type ClientOptions, type Message } from '../../src/vendor/discord.js';
+import { restRequest } from '../../src/channels/discord/connection.js';
 import { startFakeDiscord, type FakeDiscord } from '../fakes/discord.js';
 
 const alice = { id: '1300000000000000001', username: 'alice' };
@@ -10,7 +11,7 @@ const baseIntents = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, 
 /** A logged-in client plus every message it has seen. */
 async function connect(fake: FakeDiscord, extra: Partial<ClientOptions> = {}): Promise<{ client: Client; received: Message[] }> {
   const client = new Client({
-    rest: { api: fake.api },
+    rest: { api: fake.api, makeRequest: restRequest },
     intents: [...baseIntents, GatewayIntentBits.MessageContent],
     partials: [Partials.Channel],
     ...extra,
@@ -147,7 +148,7 @@ describe('fake discord with a real discord.js client', () => {
   });
 
   test('a wrong token fails login', async () => {
-    const bad = new Client({ rest: { api: fake.api }, intents: baseIntents });
+    const bad = new Client({ rest: { api: fake.api, makeRequest: restRequest }, intents: baseIntents });
     try {
       await assert.rejects(bad.login('not-the-token'), /token/i);
     } finally {

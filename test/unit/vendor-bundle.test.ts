@@ -25,6 +25,21 @@ test('every vendor facade is built as one module that loads no package but optio
   }
 });
 
+test('the bundles leave out the packages whose work Node does itself (scripts/vendor-shims)', () => {
+  // From the source maps: which package files went into each bundle.
+  const packagesIn = (file: string): Set<string> => {
+    const map = JSON.parse(readFileSync(`${vendorDir}${file}.map`, 'utf8')) as { sources: string[] };
+    return new Set(map.sources.map((src) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(src)?.[1]).filter((p) => p !== undefined));
+  };
+  const discord = packagesIn('discord.js');
+  const grammy = packagesIn('grammy.js');
+  assert.ok(discord.has('discord.js') && discord.has('@discordjs/rest'), `discord.js bundle: ${[...discord].join(', ')}`);
+  assert.ok(grammy.has('grammy') && grammy.has('node-fetch'), `grammy bundle: ${[...grammy].join(', ')}`);
+  for (const left of ['undici', 'whatwg-url', 'tr46']) {
+    assert.ok(!discord.has(left) && !grammy.has(left), `${left} is bundled`);
+  }
+});
+
 test('the bundled libraries work: a schema check, a log line, a metric', async () => {
   const { Type, TypeCompiler } = await import('../../src/vendor/typebox.js');
   const check = TypeCompiler.Compile(Type.Object({ n: Type.Integer() }));

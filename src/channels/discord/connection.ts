@@ -9,12 +9,25 @@ import type { ActorContext } from '../../actors/actor.js';
  */
 export const ALLOWED_MENTIONS: MessageMentionOptions = { parse: [], repliedUser: true };
 
+/**
+ * The REST client's request function: Node's own fetch (undici, built in), so the vendor bundle leaves npm undici
+ * out (scripts/vendor-shims/undici.cjs). fetch rejects a failed connection with a bare "fetch failed"; the socket's
+ * error is thrown instead, so the REST client retries an ECONNRESET and logs name ECONNREFUSED and the like.
+ */
+export async function restRequest(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    throw err instanceof TypeError && err.cause instanceof Error ? err.cause : err;
+  }
+}
+
 export function createDiscordClient(apiBase: string): Client {
   return new Client({
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.DirectMessages],
     // DM channels are not cached before their first message; without this their messages are dropped.
     partials: [Partials.Channel],
-    rest: { api: apiBase },
+    rest: { api: apiBase, makeRequest: restRequest },
     allowedMentions: ALLOWED_MENTIONS,
   });
 }
