@@ -39,7 +39,7 @@ const Storage = Type.Object({
 }, { additionalProperties: false, default: {} });
 
 const Workers = Type.Object({
-  threads: Int(0, 0, 'Worker threads for actors and agent calls (0 = one per core)', 256),
+  threads: Int(0, 0, 'Worker threads for actors and agent calls (0 = one fewer than the cores, at least 1)', 256),
 }, { additionalProperties: false, default: {} });
 
 const Log = Type.Object({
