@@ -3,6 +3,6 @@
 // bundled 250-380 ms and 26 MB (bench/RESULTS.md). Leaving npm undici out (scripts/vendor-shims/undici.cjs), side
 // by side: 252-272 → 220-246 ms, 22.2 → 20.5 MB. Sharded workers (which load a file by path) are not used.
 export {
-  ChannelType, Client, DiscordAPIError, DiscordjsErrorCodes, Events, GatewayIntentBits, MessageFlags, Partials,
+  ChannelType, Client, DiscordAPIError, DiscordjsErrorCodes, Events, GatewayIntentBits, MessageFlags, Options, Partials,
   type ClientOptions, type Interaction, type Message, type MessageMentionOptions, type SendableChannels,
 } from 'discord.js';

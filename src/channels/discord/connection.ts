@@ -1,5 +1,5 @@
 // The discord.js client the channel needs, and the gateway state it reports (up/degraded/down plus /api/status info).
-import { Client, Events, GatewayIntentBits, Partials, type MessageMentionOptions } from '../../vendor/discord.js';
+import { Client, Events, GatewayIntentBits, Options, Partials, type MessageMentionOptions } from '../../vendor/discord.js';
 import type { ActorContext } from '../../actors/actor.js';
 
 /**
@@ -22,12 +22,28 @@ export async function restRequest(url: string, init: RequestInit): Promise<Respo
   }
 }
 
+/** Users and members the client keeps, the most recent: message authors are cached as they write. */
+export const RECENT_AUTHORS_CACHED = 500;
+
+/**
+ * discord.js keeps the last 200 messages of every channel it sees and every user and member who ever wrote,
+ * so a bot in busy servers would grow without bound. The channel reads each message from its own event and
+ * replies and edits by id, so the client keeps no messages, and only recent authors (never the bot itself).
+ */
+const CACHE = Options.cacheWithLimits({
+  ...Options.DefaultMakeCacheSettings,
+  MessageManager: 0,
+  UserManager: { maxSize: RECENT_AUTHORS_CACHED, keepOverLimit: (user) => user.id === user.client.user.id },
+  GuildMemberManager: { maxSize: RECENT_AUTHORS_CACHED, keepOverLimit: (member) => member.id === member.client.user.id },
+});
+
 export function createDiscordClient(apiBase: string): Client {
   return new Client({
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.DirectMessages],
     // DM channels are not cached before their first message; without this their messages are dropped.
     partials: [Partials.Channel],
     rest: { api: apiBase, makeRequest: restRequest },
+    makeCache: CACHE,
     allowedMentions: ALLOWED_MENTIONS,
   });
 }
