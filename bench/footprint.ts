@@ -66,7 +66,7 @@ async function startToReady(runs: number, toml: string | undefined): Promise<{ r
 }
 
 /** About an hour of a busy personal gateway (a turn a second), compressed: WS and HTTP chats, connection churn, Telegram when up. */
-async function mixedTraffic(gw: ServerProcess, telegramUp: boolean, fakes: LoadProcess, log: (m: string) => void): Promise<Record<string, number>> {
+async function mixedTraffic(gw: ServerProcess, up: Record<string, string>, fakes: LoadProcess, log: (m: string) => void): Promise<Record<string, number>> {
   const wsUrl = `${gw.url.replace('http', 'ws')}/ws`;
   const counts: Record<string, number> = {};
   const chat = LoadProcess.start('chat-clients');
@@ -82,7 +82,12 @@ async function mixedTraffic(gw: ServerProcess, telegramUp: boolean, fakes: LoadP
       counts.wsConnections = (counts.wsConnections ?? 0) + Number(c.connected);
       await churn.close();
     }
-    if (telegramUp) {
+    if (up.discord === 'up') {
+      // A bot in a busy server reads far more than it answers: everything it sees may stay in discord.js's caches.
+      const d = await fakes.ask({ type: 'discordChatter', count: 4000, authors: 1500 }, 'discordChatter', 60_000);
+      counts.discordChatter = Number(d.injected);
+    }
+    if (up.telegram === 'up') {
       const t = await fakes.ask({ type: 'paced', users: TELEGRAM_USERS, rate: 100, durationMs: 4000 }, 'result', 60_000);
       counts.telegramTurns = Number(t.answered);
     }
@@ -119,7 +124,7 @@ export const footprint: Scenario = {
         readings.push(first);
         states = first.states;
         data.trafficGatewayIdle = first.early;
-        data.traffic = await mixedTraffic(gw, states.telegram === 'up', fakes.proc, opts.log);
+        data.traffic = await mixedTraffic(gw, states, fakes.proc, opts.log);
         await sleep(5000);
         data.afterTraffic = rssBreakdown(gw.pid);
         data.afterTrafficHeapMb = await heapUsedMb(gw.url);
@@ -205,7 +210,7 @@ export const footprint: Scenario = {
       }],
       targets,
       notes: [
-        'Mixed traffic stands for an hour of a busy personal gateway (about a turn a second) run compressed: WebSocket chats in 40 sessions with subscribers, HTTP chats, 200 WebSocket connects and disconnects, and Telegram updates when the channel is in the build.',
+        'Mixed traffic stands for an hour of a busy personal gateway (about a turn a second) run compressed: WebSocket chats in 40 sessions with subscribers, HTTP chats, 200 WebSocket connects and disconnects, Telegram updates, and Discord server chatter the bot reads but does not answer (4,000 messages from 1,500 members).',
         'File-backed RSS is mostly the node binary itself (about 35 MB for an empty `node`), the native modules and LMDB pages mapped from the data file; the kernel can drop those under pressure. RSS is not returned to the OS eagerly by V8; the JS heap used (from /metrics, main thread) shows whether memory was retained.',
         'Installed size counts every package `npm ls --omit=dev` lists; both uWebSockets.js packages ship binaries for every platform and Node ABI (the Docker image prunes them to one).',
         missing.length > 0 ? `Not measured with: ${missing.join(', ')} (not in this build). The fakes ran and the config enabled them, so the same run includes them once they land.` : 'Telegram and Discord were connected to their fakes during the idle and traffic measurements.',

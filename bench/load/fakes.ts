@@ -65,6 +65,18 @@ serveCommands({
     return { type: 'discord', api: discord.api, token: discord.token, guildId: discord.guildId, connections: discord.connections() };
   },
   discordConnections: () => ({ type: 'discordConnections', connections: discord?.connections() ?? 0, identifies: discord?.identifies() ?? 0 }),
+  /** Server chatter the bot only reads: `count` guild messages, round-robin from `authors` users it does not answer. */
+  discordChatter: async (msg: IpcMessage) => {
+    const fake = discord as FakeDiscord;
+    const count = Number(msg.count);
+    const authors = Number(msg.authors);
+    for (let i = 0; i < count; i++) {
+      const a = i % authors;
+      fake.injectMessage({ author: { id: String(1_500_000_000_000_000_000n + BigInt(a)), username: `member${a}` }, content: `chatter ${i} `.repeat(8) });
+      if (i % 100 === 99) await sleep(5);
+    }
+    return { type: 'discordChatter', injected: count };
+  },
   /** One update per user, waiting for every answer: opens the chats before measuring. */
   greet: async (msg: IpcMessage) => {
     reset();
