@@ -34,7 +34,10 @@ function envelopeProblem(data: unknown): string {
 
 type Handler = (payload: unknown, env: RequestEnvelope) => unknown;
 type EventHandler = (payload: unknown, env: EventEnvelope) => unknown;
-interface Pending { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout }
+interface Pending { type: string; reply: TypeCheck<TSchema> | undefined; resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout }
+
+/** Options of one request: how long it may take, its session (for ordering), and the schema its answer must match. */
+export interface RequestOptions { timeoutMs?: number; session?: string; reply?: TSchema }
 
 export interface MailboxOptions {
   /** Requests in flight per direction before new ones are refused as `busy`. */
@@ -87,7 +90,7 @@ export class Mailbox {
     return this;
   }
 
-  request(type: string, payload: unknown, opts: { timeoutMs?: number; session?: string } = {}): Promise<unknown> {
+  request(type: string, payload: unknown, opts: RequestOptions = {}): Promise<unknown> {
     if (this.closed) return Promise.reject(new AppError('busy', `${this.opts.name} is not running`));
     if (this.pending.size >= this.opts.capacity) {
       return Promise.reject(new AppError('busy', `${this.opts.name} is busy (${this.pending.size} requests waiting)`));
@@ -99,7 +102,7 @@ export class Mailbox {
         this.pending.delete(id);
         reject(new AppError('timeout', `${this.opts.name} did not answer ${type} within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
+      this.pending.set(id, { type, reply: opts.reply && checker(opts.reply), resolve, reject, timer });
       const env: RequestEnvelope = { kind: 'req', id, type, payload, sentAt: Date.now(), ...(opts.session ? { session: opts.session } : {}) };
       this.port.postMessage(env);
     });
@@ -144,8 +147,13 @@ export class Mailbox {
     if (!p) return; // answered after its timeout: the caller has already been told
     this.pending.delete(env.id);
     clearTimeout(p.timer);
-    if (env.ok) p.resolve(env.payload);
-    else {
+    if (env.ok && p.reply && !p.reply.Check(env.payload)) {
+      const problem = `${this.opts.name} answered ${p.type} with an invalid reply: ${firstProblem(p.reply, env.payload)}`;
+      this.opts.onInvalid?.(problem);
+      p.reject(new AppError('internal', problem));
+    } else if (env.ok) {
+      p.resolve(env.payload);
+    } else {
       const code = env.error?.code;
       p.reject(new AppError(isErrorCode(code) ? code : 'internal', env.error?.message ?? 'failed'));
     }

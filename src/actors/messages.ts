@@ -140,7 +140,16 @@ export const StoreWrite = Type.Object({ ops: Type.Array(StoreOp, { minItems: 1, 
 export type StoreWrite = Static<typeof StoreWrite>;
 
 /** Per-op results, in order: user → {seq, duplicate}; answer → {seq}; pairing.approve → {userId} or null; expire → {sessions, turns, next?}; others → null. */
-export type StoreOpResult = { seq: number; duplicate?: boolean } | { userId: string; username?: string; to?: string } | { sessions: number; turns: number; next?: string } | null;
+export const StoreOpResult = Type.Union([
+  Type.Object({ seq: Type.Integer({ minimum: 0 }), duplicate: Type.Optional(Type.Boolean()) }),
+  Type.Object({ userId: Type.String(), username: Type.Optional(Type.String()), to: Type.Optional(Type.String()) }),
+  Type.Object({ sessions: Type.Integer({ minimum: 0 }), turns: Type.Integer({ minimum: 0 }), next: Type.Optional(Type.String()) }),
+  Type.Null(),
+]);
+export type StoreOpResult = Static<typeof StoreOpResult>;
+/** The persistence actor's answer to `store.write`: one result per op. */
+export const StoreWriteReply = Type.Object({ results: Type.Array(StoreOpResult) });
+export type StoreWriteReply = Static<typeof StoreWriteReply>;
 
 // ---- Agent actors (as many as worker threads; a call's deltas and its answer share the actor's port) ----
 

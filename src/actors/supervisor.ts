@@ -5,7 +5,7 @@ import type { Logger } from '../log/logger.js';
 import type { PartState } from '../gateway/http/health.js';
 import { AppError } from '../errors.js';
 import { waitAtMost } from '../wait.js';
-import { Mailbox } from './mailbox.js';
+import { Mailbox, type RequestOptions } from './mailbox.js';
 import { ActorState, type ActorTask } from './messages.js';
 
 export interface RestartPolicy { baseMs: number; maxMs: number; maxRestarts: number; windowMs: number }
@@ -91,7 +91,7 @@ export class ActorRef {
   }
 
   /** Sends a request, waiting (bounded in time and number) for the actor to be up first, e.g. while it restarts. */
-  async request(type: string, payload: unknown, opts: { timeoutMs?: number; session?: string } = {}): Promise<unknown> {
+  async request(type: string, payload: unknown, opts: RequestOptions = {}): Promise<unknown> {
     if (!this.isUp || !this.mailbox) {
       // Callers waiting for a restart are bounded like the mailbox they wait for: a flood meanwhile is refused, not queued.
       const capacity = this.spec.capacity ?? DEFAULT_CAPACITY;

@@ -4,7 +4,7 @@ import type { Config, ProviderId } from '../config/schema.js';
 import type { PartState } from '../gateway/http/health.js';
 import type { AgentRunner } from '../actors/router.js';
 import type { ActorRef, Supervisor } from '../actors/supervisor.js';
-import { AgentDelta, type AgentActorOptions, type AgentCall, type AgentResult, type ProviderSettings } from '../actors/messages.js';
+import { AgentDelta, AgentResult, type AgentActorOptions, type AgentCall, type ProviderSettings } from '../actors/messages.js';
 import { ConcurrencyLimiter } from './limiter.js';
 
 const AGENT_MODULE = new URL('./agent-actor.js', import.meta.url).href;
@@ -82,7 +82,7 @@ export class AgentDispatcher implements AgentRunner {
     try {
       const result = await this.limiter.run(() => {
         const call: AgentCall = { call: id, session, seq, skip: this.skipped() };
-        return this.pick().request('agent.run', call, { timeoutMs: this.callLimitMs, session }) as Promise<AgentResult>;
+        return this.pick().request('agent.run', call, { timeoutMs: this.callLimitMs, session, reply: AgentResult }) as Promise<AgentResult>;
       });
       this.record(result);
       this.onFinished?.(result, Date.now() - started);

@@ -1,6 +1,6 @@
 // Main-thread access to the store: reads straight from LMDB, writes through the persistence actor.
 import type { ActorRef } from '../actors/supervisor.js';
-import type { InboundMessage, StoreOp, StoreOpResult } from '../actors/messages.js';
+import { StoreWriteReply, type InboundMessage, type StoreOp, type StoreOpResult } from '../actors/messages.js';
 import type { StoreReader } from './store.js';
 import type { Usage } from './records.js';
 
@@ -9,7 +9,7 @@ export class StoreClient {
 
   /** Commits the ops in one transaction; resolves with their results once on disk. */
   async write(ops: StoreOp[]): Promise<StoreOpResult[]> {
-    const res = await this.writer.request('store.write', { ops }, { timeoutMs: 15_000 }) as { results: StoreOpResult[] };
+    const res = await this.writer.request('store.write', { ops }, { timeoutMs: 15_000, reply: StoreWriteReply }) as StoreWriteReply;
     this.read.latest(); // what follows in this turn must see the write just acknowledged
     return res.results;
   }

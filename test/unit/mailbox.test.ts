@@ -129,6 +129,17 @@ describe('Mailbox', () => {
     assert.equal(called, false);
   });
 
+  test('an answer that does not match the request\'s reply schema is refused as internal, naming the field', async () => {
+    const { left, right, invalid } = pair();
+    const Sum = Type.Object({ sum: Type.Number() });
+    right.handle('add', Add, (p) => ({ sum: p.a + p.b }));
+    right.handle('add-wrong', Add, (p) => ({ sum: String(p.a + p.b) }));
+    assert.deepEqual(await left.request('add', { a: 1, b: 2 }, { reply: Sum }), { sum: 3 });
+    await assert.rejects(left.request('add-wrong', { a: 1, b: 2 }, { reply: Sum }), isCode('internal', /actor answered add-wrong with an invalid reply: \/sum: Expected number/));
+    assert.equal(invalid.a.length, 1);
+    assert.equal(left.depth, 0);
+  });
+
   test('a bad or unknown event is reported, and an event handler that throws is reported, not thrown', async () => {
     const { left, right, invalid, errors } = pair();
     right.on('tick', Type.Object({ n: Type.Integer() }), (p) => { if (p.n === 2) throw new Error('handler bug'); });
