@@ -2,19 +2,11 @@
 // actor's port, sessions isolated, bad calls refused with the field.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Piscina } from 'piscina';
-import { createPool } from '../../src/actors/pool.js';
-import { Supervisor, type ActorRef } from '../../src/actors/supervisor.js';
+import type { ActorRef } from '../../src/actors/supervisor.js';
 import { AgentDelta, type AgentActorOptions, type AgentCall, type AgentResult, type ProviderSettings, type StoreOp } from '../../src/actors/messages.js';
 import { AppError } from '../../src/errors.js';
-import { openDbs, type StoreDbs } from '../../src/store/lmdb.js';
 import { applyOps } from '../../src/store/writes.js';
-import { memoryLogger } from '../helpers/actors.js';
-import { startFakeAnthropic } from '../fakes/anthropic.js';
-import type { FakeModelServer } from '../fakes/model-fake-core.js';
+import { startAgentFixture, type AgentFixture } from '../helpers/agent-fixture.js';
 
 const MAP_MB = 64;
 const AGENT_MODULE = new URL('../../src/agent/agent-actor.js', import.meta.url).href;
@@ -28,15 +20,9 @@ function answerOp(session: string, replyTo: number, text: string): StoreOp {
 }
 
 describe('agent actor', () => {
-  let dir: string;
-  let dbs: StoreDbs;
-  let fake: FakeModelServer;
+  let fx: AgentFixture;
   let anthropic: ProviderSettings;
   const echo: ProviderSettings = { provider: 'echo', model: '', api_key: '', base_url: '' };
-
-  const log = memoryLogger();
-  let pool: Piscina;
-  let supervisor: Supervisor;
   /** Deltas received, in arrival order, each with the call it belongs to. */
   const deltas: AgentDelta[] = [];
   let nextCall = 0;
@@ -47,10 +33,10 @@ describe('agent actor', () => {
     let ref = actors.get(primary.provider);
     if (!ref) {
       const options: AgentActorOptions = {
-        store: { dataDir: dir, mapSizeMb: MAP_MB },
+        store: { dataDir: fx.dir, mapSizeMb: MAP_MB },
         agent: { primary, max_tokens: 200, system_prompt: 'sys', timeout_ms: 2000, max_retries: 0, history_tokens: 1000 },
       };
-      ref = supervisor.start({ name: `agent-${primary.provider}`, module: AGENT_MODULE, options, wire: (m) => m.on('agent.delta', AgentDelta, (d) => deltas.push(d)) });
+      ref = fx.supervisor.start({ name: `agent-${primary.provider}`, module: AGENT_MODULE, options, wire: (m) => m.on('agent.delta', AgentDelta, (d) => deltas.push(d)) });
       actors.set(primary.provider, ref);
     }
     await ref.whenUp(30_000);
@@ -66,27 +52,17 @@ describe('agent actor', () => {
   }
 
   before(async () => {
-    pool = createPool(1, log.logger);
-    supervisor = new Supervisor(pool, log.logger, { level: 'silent', secrets: [] });
-    dir = mkdtempSync(join(tmpdir(), 'clanker-agent-actor-'));
-    dbs = openDbs(dir, MAP_MB);
-    fake = await startFakeAnthropic();
-    anthropic = { provider: 'anthropic', model: 'claude-test', api_key: 'k', base_url: fake.url };
-    await applyOps(dbs, [userOp('ws:a', 'my name is Ada', 'a1')]); // seq 0
-    await applyOps(dbs, [answerOp('ws:a', 0, 'hello Ada')]); // seq 1
-    await applyOps(dbs, [userOp('ws:a', 'what is my name?', 'a2')]); // seq 2
-    await applyOps(dbs, [userOp('ws:a', 'a later message', 'a3')]); // seq 3, newer than the task
-    await applyOps(dbs, [userOp('ws:b', 'I am Bob', 'b1')]); // seq 0
-    await applyOps(dbs, [answerOp('ws:b', 0, 'hello Bob')]); // seq 1
-    await applyOps(dbs, [userOp('ws:c', 'who am I?', 'c1')]); // seq 0
+    fx = await startAgentFixture({ threads: 1, mapSizeMb: MAP_MB });
+    anthropic = { provider: 'anthropic', model: 'claude-test', api_key: 'k', base_url: fx.fake.url };
+    await applyOps(fx.dbs, [userOp('ws:a', 'my name is Ada', 'a1')]); // seq 0
+    await applyOps(fx.dbs, [answerOp('ws:a', 0, 'hello Ada')]); // seq 1
+    await applyOps(fx.dbs, [userOp('ws:a', 'what is my name?', 'a2')]); // seq 2
+    await applyOps(fx.dbs, [userOp('ws:a', 'a later message', 'a3')]); // seq 3, newer than the task
+    await applyOps(fx.dbs, [userOp('ws:b', 'I am Bob', 'b1')]); // seq 0
+    await applyOps(fx.dbs, [answerOp('ws:b', 0, 'hello Bob')]); // seq 1
+    await applyOps(fx.dbs, [userOp('ws:c', 'who am I?', 'c1')]); // seq 0
   });
-  after(async () => {
-    await supervisor.stop(2000);
-    await pool.destroy();
-    await dbs.root.close();
-    await fake.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => fx.close());
 
   test('echo: every delta arrives before the answer, in order; the answer is their join', async () => {
     const { result, deltas: mine } = await run('ws:c', 0, echo);
@@ -101,7 +77,7 @@ describe('agent actor', () => {
     assert.ok(result.ok);
     assert.equal(result.text, 'echo: what is my name?');
     assert.equal(mine.map((d) => d.text).join(''), result.text);
-    const body = fake.requests.at(-1)?.body as { messages: unknown[]; system: string };
+    const body = fx.fake.requests.at(-1)?.body as { messages: unknown[]; system: string };
     assert.equal(body.system, 'sys');
     assert.deepEqual(body.messages, [
       { role: 'user', content: 'my name is Ada' },
@@ -110,11 +86,11 @@ describe('agent actor', () => {
     ]);
 
     await run('ws:c', 0, anthropic);
-    assert.deepEqual((fake.requests.at(-1)?.body as { messages: unknown[] }).messages, [{ role: 'user', content: 'who am I?' }]);
+    assert.deepEqual((fx.fake.requests.at(-1)?.body as { messages: unknown[] }).messages, [{ role: 'user', content: 'who am I?' }]);
   });
 
   test('a provider failure comes back as the apology', async () => {
-    fake.failNext(1, { status: 401 });
+    fx.fake.failNext(1, { status: 401 });
     const { result } = await run('ws:a', 2, anthropic);
     assert.equal(result.ok, false);
     assert.deepEqual(result.attempts.map((a) => a.outcome), ['auth']);

@@ -2,66 +2,43 @@
 // least busy actor, deltas reach only their own call, and a crashed worker fails the calls it held at once.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Piscina } from 'piscina';
-import { createPool } from '../../src/actors/pool.js';
-import { Supervisor } from '../../src/actors/supervisor.js';
 import { AgentDispatcher } from '../../src/agent/dispatcher.js';
 import { buildConfig } from '../../src/config/load.js';
 import { AppError } from '../../src/errors.js';
-import { openDbs, type StoreDbs } from '../../src/store/lmdb.js';
 import { applyOps } from '../../src/store/writes.js';
-import { memoryLogger, waitFor } from '../helpers/actors.js';
-import { startFakeAnthropic } from '../fakes/anthropic.js';
-import type { FakeModelServer } from '../fakes/model-fake-core.js';
+import { waitFor } from '../helpers/actors.js';
+import { startAgentFixture, type AgentFixture } from '../helpers/agent-fixture.js';
 
 const MAP_MB = 64;
 const SESSIONS = ['ws:s0', 'ws:s1', 'ws:s2', 'ws:s3', 'ws:s4', 'ws:s5'];
 
 describe('agent dispatcher', () => {
-  const log = memoryLogger();
-  let dir: string;
-  let dbs: StoreDbs;
-  let fake: FakeModelServer;
-  let pool: Piscina;
-  let supervisor: Supervisor;
+  let fx: AgentFixture;
   let dispatcher: AgentDispatcher;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'clanker-dispatcher-'));
-    dbs = openDbs(dir, MAP_MB);
-    for (const [i, session] of SESSIONS.entries()) {
-      await applyOps(dbs, [{ op: 'user', ts: Date.now(), message: { channel: 'ws', to: 'client', session, sender: { id: 'u' }, text: `question ${i}`, externalId: `q${i}` } }]);
-    }
-    fake = await startFakeAnthropic();
-    const { config } = buildConfig({
-      agent: { provider: 'anthropic', api_key: 'k', base_url: fake.url, timeout_ms: 2000, max_retries: 0 },
-      storage: { data_dir: dir, map_size_mb: MAP_MB },
-    }, {});
     // One thread for both actors: which actor takes a call is then the dispatcher's choice alone.
-    pool = createPool(1, log.logger);
-    supervisor = new Supervisor(pool, log.logger, { level: 'silent', secrets: [] });
-    dispatcher = new AgentDispatcher(supervisor, config, 2);
+    fx = await startAgentFixture({ threads: 1, mapSizeMb: MAP_MB });
+    for (const [i, session] of SESSIONS.entries()) {
+      await applyOps(fx.dbs, [{ op: 'user', ts: Date.now(), message: { channel: 'ws', to: 'client', session, sender: { id: 'u' }, text: `question ${i}`, externalId: `q${i}` } }]);
+    }
+    const { config } = buildConfig({
+      agent: { provider: 'anthropic', api_key: 'k', base_url: fx.fake.url, timeout_ms: 2000, max_retries: 0 },
+      storage: { data_dir: fx.dir, map_size_mb: MAP_MB },
+    }, {});
+    dispatcher = new AgentDispatcher(fx.supervisor, config, 2);
     await dispatcher.whenUp(30_000);
   });
-  after(async () => {
-    await supervisor.stop(2000);
-    await pool.destroy();
-    await dbs.root.close();
-    await fake.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => fx.close());
 
-  const depths = (): (number | undefined)[] => ['agent-1', 'agent-2'].map((name) => supervisor.get(name)?.mailbox?.depth);
+  const depths = (): (number | undefined)[] => ['agent-1', 'agent-2'].map((name) => fx.supervisor.get(name)?.mailbox?.depth);
 
   test('concurrent calls go to the least busy actor, and each hears only its own deltas', async () => {
-    fake.setChunkDelayMs(30);
+    fx.fake.setChunkDelayMs(30);
     const heard = new Map<string, string>();
     const calls = SESSIONS.slice(0, 4).map((session) =>
       dispatcher.run(session, 0, (text, reset) => heard.set(session, (reset ? '' : heard.get(session) ?? '') + text)));
-    await waitFor(() => fake.requests.length >= 4, 'four calls at the fake');
+    await waitFor(() => fx.fake.requests.length >= 4, 'four calls at the fake');
     assert.deepEqual(depths(), [2, 2]);
     const results = await Promise.all(calls);
     for (const [i, result] of results.entries()) {
@@ -70,21 +47,21 @@ describe('agent dispatcher', () => {
       assert.equal(heard.get(SESSIONS[i] ?? ''), result.text);
     }
     assert.deepEqual(depths(), [0, 0]);
-    fake.setChunkDelayMs(0);
+    fx.fake.setChunkDelayMs(0);
   });
 
   test('a crashed worker fails the calls in flight at once; the restarted actors answer the next call', { timeout: 30_000 }, async () => {
-    const sent = fake.requests.length;
-    fake.hangNext(2);
+    const sent = fx.fake.requests.length;
+    fx.fake.hangNext(2);
     // Without the crash handling these would wait for the call limit, 2 × (0 + 1) × (2 s + 30 s), past the test's timeout.
     const inFlight = SESSIONS.slice(0, 2).map((session) => dispatcher.run(session, 0, () => undefined).then(() => 'answered', (err: unknown) => err));
-    await waitFor(() => fake.requests.length >= sent + 2, 'both calls at the fake');
-    await pool.threads[0]?.terminate();
+    await waitFor(() => fx.fake.requests.length >= sent + 2, 'both calls at the fake');
+    await fx.pool.threads[0]?.terminate();
     for (const outcome of await Promise.all(inFlight)) {
       assert.ok(outcome instanceof AppError, `a call in flight ended with ${String(outcome)}`);
       assert.equal(outcome.code, 'busy');
     }
-    await waitFor(() => (supervisor.get('agent-1')?.restarts ?? 0) > 0 && (supervisor.get('agent-2')?.restarts ?? 0) > 0, 'both actors restarted');
+    await waitFor(() => (fx.supervisor.get('agent-1')?.restarts ?? 0) > 0 && (fx.supervisor.get('agent-2')?.restarts ?? 0) > 0, 'both actors restarted');
     await dispatcher.whenUp(30_000);
     const next = await dispatcher.run(SESSIONS[4] ?? '', 0, () => undefined);
     assert.ok(next.ok, 'the next call failed');
