@@ -123,7 +123,7 @@ export const footprint: Scenario = {
         const first = await idleReading(gw, settleMs, opts.log);
         readings.push(first);
         states = first.states;
-        data.trafficGatewayIdle = first.early;
+        data.trafficGatewayIdle = first.settled;
         data.traffic = await mixedTraffic(gw, states, fakes.proc, opts.log);
         await sleep(5000);
         data.afterTraffic = rssBreakdown(gw.pid);
@@ -202,7 +202,7 @@ export const footprint: Scenario = {
         rows: [
           [`idle RSS 3 s after ready, channels up: ${up.length ? up.join(' + ') : 'none'}`, `${rssText(idle)}; JS heap used ${round(num('idleHeapMb'))} MB; ${runs('idleRuns')}`],
           [`idle RSS ${settledAfter} after ready`, `${rssText(settled)}; ${runs('idleSettledRuns')}`],
-          [`RSS after mixed traffic (${Object.entries(traffic).map(([k, v]) => `${v} ${k}`).join(', ')})`, `${rssText(after)}, ${after.total >= trafficIdle.total ? '+' : ''}${mb(after.total - trafficIdle.total)} MB vs the same gateway idle; JS heap used ${round(num('afterTrafficHeapMb'))} MB`],
+          [`RSS after mixed traffic (${Object.entries(traffic).map(([k, v]) => `${v} ${k}`).join(', ')})`, `${rssText(after)}, ${after.total >= trafficIdle.total ? '+' : ''}${mb(after.total - trafficIdle.total)} MB vs the same gateway idle just before; JS heap used ${round(num('afterTrafficHeapMb'))} MB`],
           [`RSS for ${num('idleClients').toLocaleString('en-US')} idle WebSocket clients (subscribed to messages), fresh gateway`, `+${round(num('clientsRssMb'))} MB = ${round(num('rssPer1000ClientsMb'))} MB per 1,000 (gateway total ${rssText(withClients)})`],
           ['start → first 200 on /ready (median)', `${Math.round(ready.readyMs)} ms (runs: ${ready.all.map((x) => Math.round(x)).join(', ')} ms; listening after ${Math.round(ready.listenMs)} ms)${readyCh ? `; with ${up.join(' + ')} connecting to the fakes: ${Math.round(readyCh.readyMs)} ms` : ''}`],
           [`installed production dependencies (${deps.packages} packages)`, `${round(deps.totalMb)} MB; largest: ${deps.largest.map((d) => `${d.name} ${round(d.mb)} MB`).join(', ')}`],

@@ -5,5 +5,5 @@ exports.fetch = fetch;
 exports.Headers = Headers;
 exports.FormData = FormData;
 exports.request = () => {
-  throw new Error('npm undici is not bundled: give the REST client makeRequest: fetch');
+  throw new Error('npm undici is not bundled: give the REST client makeRequest: restRequest (src/channels/discord/connection.ts)');
 };
