@@ -1,7 +1,7 @@
 // One end of an actor's MessagePort: validated envelopes, request/response with timeouts, bounded in both directions.
 import { AsyncResource } from 'node:async_hooks';
 import type { MessagePort } from 'node:worker_threads';
-import { TypeCompiler, type Static, type TSchema, type TypeCheck } from '../vendor/typebox.js';
+import { TypeCompiler, ValueErrorType, type Static, type TSchema, type TypeCheck, type ValueError } from '../vendor/typebox.js';
 import { AppError, isErrorCode, toAppError } from '../errors.js';
 import { Envelope, EventEnvelope, RequestEnvelope, ResponseEnvelope } from './messages.js';
 
@@ -22,7 +22,17 @@ function checker(schema: TSchema): TypeCheck<TSchema> {
 /** First validation problem as text, e.g. `/text: Expected string`. */
 export function firstProblem(check: TypeCheck<TSchema>, value: unknown): string {
   const err = check.Errors(value).First();
-  return err ? `${err.path || '/'}: ${err.message}` : 'invalid';
+  return err ? describeError(err) : 'invalid';
+}
+
+/** A union only says "Expected union value": the problem of its closest variant (the fewest errors) names the field. */
+function describeError(err: ValueError): string {
+  if (err.type === ValueErrorType.Union) {
+    const variants = err.errors.map((variant) => [...variant]).filter((errors) => errors.length > 0);
+    const closest = variants.sort((a, b) => a.length - b.length)[0]?.[0];
+    if (closest) return describeError(closest);
+  }
+  return `${err.path || '/'}: ${err.message}`;
 }
 
 /** What is wrong with an envelope, naming the field: checked against the variant its `kind` selects (a union only says "Expected union value"). */
