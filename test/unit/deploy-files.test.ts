@@ -44,7 +44,6 @@ interface ComposeService {
   ports?: string[];
   volumes?: string[];
   healthcheck?: { test?: string[] };
-  deploy?: { resources?: { limits?: { cpus?: string; memory?: string } } };
 }
 const compose = parseYaml(read('compose.yaml')) as { services: Record<string, ComposeService> };
 const services = Object.values(compose.services);
@@ -117,13 +116,6 @@ describe('compose.yaml', () => {
     const mounts = (gateway.volumes ?? []).map((v) => v.split(':'));
     assert.ok(mounts.some(([, target, mode]) => target === CONFIG_DIR && mode === 'ro'), 'config volume, read-only');
     assert.ok(mounts.some(([, target]) => target === DATA_DIR), 'data volume');
-  });
-
-  test('runs as many worker threads as its CPU limit allows (Node counts the host\'s cores, not the limit)', () => {
-    const cpus = Number(gateway.deploy?.resources?.limits?.cpus);
-    const env = gateway.environment as Record<string, string> | undefined;
-    assert.ok(cpus > 0, 'a CPU limit');
-    assert.equal(Number(env?.CLANKER_WORKERS_THREADS), Math.max(1, Math.ceil(cpus) - 1));
   });
 
   test('takes its env from .env and checks health the same way as the Dockerfile', () => {
