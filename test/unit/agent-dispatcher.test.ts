@@ -34,20 +34,24 @@ describe('agent dispatcher', () => {
   const depths = (): (number | undefined)[] => ['agent-1', 'agent-2'].map((name) => fx.supervisor.get(name)?.mailbox?.depth);
 
   test('concurrent calls go to the least busy actor, and each hears only its own deltas', async () => {
-    fx.fake.setChunkDelayMs(30);
-    const heard = new Map<string, string>();
-    const calls = SESSIONS.slice(0, 4).map((session) =>
-      dispatcher.run(session, 0, (text, reset) => heard.set(session, (reset ? '' : heard.get(session) ?? '') + text)));
-    await waitFor(() => fx.fake.requests.length >= 4, 'four calls at the fake');
-    assert.deepEqual(depths(), [2, 2]);
-    const results = await Promise.all(calls);
-    for (const [i, result] of results.entries()) {
-      assert.ok(result.ok, `call ${i} failed`);
-      assert.equal(result.text, `echo: question ${i}`);
-      assert.equal(heard.get(SESSIONS[i] ?? ''), result.text);
+    // Each answer streams for a while, so none can finish before the four calls have been sent.
+    fx.fake.setChunkDelayMs(100);
+    try {
+      const heard = new Map<string, string>();
+      const calls = SESSIONS.slice(0, 4).map((session) =>
+        dispatcher.run(session, 0, (text, reset) => heard.set(session, (reset ? '' : heard.get(session) ?? '') + text)));
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(depths(), [2, 2]);
+      const results = await Promise.all(calls);
+      for (const [i, result] of results.entries()) {
+        assert.ok(result.ok, `call ${i} failed`);
+        assert.equal(result.text, `echo: question ${i}`);
+        assert.equal(heard.get(SESSIONS[i] ?? ''), result.text);
+      }
+      assert.deepEqual(depths(), [0, 0]);
+    } finally {
+      fx.fake.setChunkDelayMs(0);
     }
-    assert.deepEqual(depths(), [0, 0]);
-    fx.fake.setChunkDelayMs(0);
   });
 
   test('a crashed worker fails the calls in flight at once; the restarted actors answer the next call', { timeout: 30_000 }, async () => {

@@ -22,19 +22,21 @@ export async function restRequest(url: string, init: RequestInit): Promise<Respo
   }
 }
 
-/** Users and members the client keeps, the most recent: message authors are cached as they write. */
-export const RECENT_AUTHORS_CACHED = 500;
+/** Users, and members, the client keeps at most: authors are cached as they first write, the oldest dropped first. */
+export const CACHED_USERS_MAX = 500;
 
 /**
  * discord.js keeps the last 200 messages of every channel it sees and every user and member who ever wrote,
  * so a bot in busy servers would grow without bound. The channel reads each message from its own event and
- * replies and edits by id, so the client keeps no messages, and only recent authors (never the bot itself).
+ * replies and edits by id, so the client keeps no messages and at most CACHED_USERS_MAX users and members
+ * (the bot itself always). DM channels stay cached, one per user who writes to the bot: discord.js does not
+ * support limiting the channel cache.
  */
 const CACHE = Options.cacheWithLimits({
   ...Options.DefaultMakeCacheSettings,
   MessageManager: 0,
-  UserManager: { maxSize: RECENT_AUTHORS_CACHED, keepOverLimit: (user) => user.id === user.client.user.id },
-  GuildMemberManager: { maxSize: RECENT_AUTHORS_CACHED, keepOverLimit: (member) => member.id === member.client.user.id },
+  UserManager: { maxSize: CACHED_USERS_MAX, keepOverLimit: (user) => user.id === user.client.user.id },
+  GuildMemberManager: { maxSize: CACHED_USERS_MAX, keepOverLimit: (member) => member.id === member.client.user.id },
 });
 
 export function createDiscordClient(apiBase: string): Client {
