@@ -18,11 +18,15 @@ export default async function agentActor(ctx: ActorContext): Promise<void> {
   // Loaded on the first call, as the model SDKs are: the gateway is ready without them (start → /ready).
   let answering: Promise<Answering> | undefined;
   const load = (): Promise<Answering> => answering ??= (async () => {
-    const [{ answerCall }, { openDbs, closeDbs }, { StoreReader }, { TurnCache }] = await Promise.all([
-      import('./answer.js'), import('../store/lmdb.js'), import('../store/store.js'), import('./turn-cache.js'),
+    const [{ answerCall }, { openDbs, closeDbs }, { StoreReader }, { TurnCache }, { createProvider }] = await Promise.all([
+      import('./answer.js'), import('../store/lmdb.js'), import('../store/store.js'), import('./turn-cache.js'), import('./providers.js'),
     ]);
     const dbs = openDbs(store.dataDir, store.mapSizeMb);
-    const context = { reader: new StoreReader(dbs), turns: new TurnCache(), agent, logger: ctx.logger };
+    const context = {
+      reader: new StoreReader(dbs), turns: new TurnCache(), agent, logger: ctx.logger,
+      primary: createProvider(agent.primary, agent.timeout_ms),
+      fallback: agent.fallback && createProvider(agent.fallback, agent.timeout_ms),
+    };
     return { answer: (call, onDelta) => answerCall(context, call, onDelta), close: () => closeDbs(dbs) };
   })();
   ctx.mailbox.handle('agent.run', AgentCall, async (call) =>

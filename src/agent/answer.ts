@@ -5,7 +5,7 @@ import type { StoreReader } from '../store/store.js';
 import type { Turn } from '../store/records.js';
 import type { AgentActorOptions, AgentCall, AgentDelta, AgentResult } from '../actors/messages.js';
 import { conversationUpTo, readHistory } from './history.js';
-import { createProvider } from './providers.js';
+import type { Provider } from './provider.js';
 import { runAgent } from './runner.js';
 import type { TurnCache } from './turn-cache.js';
 
@@ -17,6 +17,9 @@ export interface AnswerContext {
   /** Decoded turns of recent sessions, kept across calls. */
   turns: TurnCache;
   agent: AgentActorOptions['agent'];
+  /** Built once per actor from `agent`, so each keeps its SDK client (and its keep-alive connections) across calls. */
+  primary: Provider;
+  fallback: Provider | undefined;
   logger: Logger;
 }
 
@@ -40,8 +43,8 @@ export async function answerCall(ctx: AnswerContext, call: AgentCall, onDelta: (
     throw new AppError('not_found', `session ${call.session} has no user turn ${call.seq} to answer`);
   }
   return runAgent({
-    primary: createProvider(agent.primary, agent.timeout_ms),
-    ...(agent.fallback ? { fallback: createProvider(agent.fallback, agent.timeout_ms) } : {}),
+    primary: ctx.primary,
+    ...(ctx.fallback ? { fallback: ctx.fallback } : {}),
     skip: call.skip,
     system: agent.system_prompt,
     turns,

@@ -1,19 +1,8 @@
-// Builds the Provider for a settings block, reusing one SDK client (and its keep-alive connections) per settings.
-import type Anthropic from '@anthropic-ai/sdk';
-import type OpenAI from 'openai';
+// Builds the Provider for a settings block; its SDK client (and its keep-alive connections) lives as long as it does.
 import type { ProviderSettings } from '../actors/messages.js';
 import { DEFAULT_MODELS } from '../config/resolve.js';
 import { EchoProvider } from './echo.js';
 import type { Completion, CompletionRequest, Provider, ProviderId } from './provider.js';
-
-const clients = new Map<string, Anthropic | OpenAI>();
-
-function cached<C extends Anthropic | OpenAI>(settings: ProviderSettings, timeoutMs: number, make: () => C): C {
-  const key = JSON.stringify([settings.provider, settings.base_url, settings.api_key, timeoutMs]);
-  let client = clients.get(key);
-  if (!client) clients.set(key, client = make());
-  return client as C;
-}
 
 /**
  * A provider whose SDK is imported on its first call: each SDK costs a worker thread 5-15 MB and a
@@ -37,12 +26,12 @@ export function createProvider(settings: ProviderSettings, timeoutMs: number): P
     case 'anthropic':
       return new LazyProvider('anthropic', model, async () => {
         const { AnthropicProvider, createAnthropicClient } = await import('./anthropic.js');
-        return new AnthropicProvider(cached(settings, timeoutMs, () => createAnthropicClient(opts)), model);
+        return new AnthropicProvider(createAnthropicClient(opts), model);
       });
     case 'openai':
       return new LazyProvider('openai', model, async () => {
         const { OpenAIProvider, createOpenAIClient } = await import('./openai.js');
-        return new OpenAIProvider(cached(settings, timeoutMs, () => createOpenAIClient(opts)), model);
+        return new OpenAIProvider(createOpenAIClient(opts), model);
       });
     case 'echo':
       return new EchoProvider(model);
