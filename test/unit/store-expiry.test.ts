@@ -72,12 +72,12 @@ describe('expireIdleSessions', () => {
       await applyOps(dbs, Array.from({ length: 50 }, (_, j) => user(`api:bulk-${i + j}`, 'q', NOW - 30 * DAY)));
       await applyOps(dbs, Array.from({ length: 50 }, (_, j) => answered(`api:bulk-${i + j}`, 0, NOW - 30 * DAY)).flat());
     }
-    const ops: StoreOp[] = [];
-    const counting = (batch: StoreOp[]): ReturnType<typeof write> => { ops.push(...batch); return write(batch); };
+    const transactions: StoreOp[][] = [];
+    const counting = (batch: StoreOp[]): ReturnType<typeof write> => { transactions.push(batch); return write(batch); };
     assert.deepEqual(await expireIdleSessions(counting, 7, NOW), { sessions: 2500, turns: 5000 });
     // Each write is one transaction; the store holds more than 2,500 sessions, so at least three.
-    assert.ok(ops.length >= 3, `${ops.length} transactions`);
-    assert.ok(ops.every((op) => op.op === 'expire' && op.scan === 1000), 'each examines at most 1,000 sessions');
+    assert.ok(transactions.length >= 3, `${transactions.length} transactions`);
+    assert.ok(transactions.every((ops) => ops.length === 1 && ops[0]?.op === 'expire' && ops[0].scan === 1000), 'each examines at most 1,000 sessions');
     reader.latest();
     assert.equal(reader.sessions(5000).filter((s) => s.id.startsWith('api:bulk-') && s.turns > 0).length, 0);
   });
