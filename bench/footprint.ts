@@ -65,7 +65,7 @@ async function startToReady(runs: number, toml: string | undefined): Promise<{ r
   return { readyMs: percentile(sorted(ready), 50), listenMs: percentile(sorted(listen), 50), all: ready };
 }
 
-/** About an hour of a busy personal gateway (a turn a second), compressed: WS and HTTP chats, connection churn, Telegram when up. */
+/** About an hour of a busy personal gateway (a turn a second), compressed: WS and HTTP chats, connection churn, Discord chatter and Telegram turns when up. */
 async function mixedTraffic(gw: ServerProcess, up: Record<string, string>, fakes: LoadProcess, log: (m: string) => void): Promise<Record<string, number>> {
   const wsUrl = `${gw.url.replace('http', 'ws')}/ws`;
   const counts: Record<string, number> = {};
@@ -112,11 +112,11 @@ export const footprint: Scenario = {
   title: 'footprint: memory, start time and installed size',
   async run(opts: RunOptions): Promise<ScenarioReport> {
     const idleN = opts.quick ? 2000 : 10_000;
+    const settleMs = opts.quick ? 3000 : SETTLE_MS;
     const fakes = await startChannelFakes(['telegram', 'discord']);
     const data: Record<string, unknown> = {};
     let states: Record<string, string> = {};
     try {
-      const settleMs = opts.quick ? 3000 : SETTLE_MS;
       const readings: IdleReading[] = [];
       const gw = await spawnGateway({ toml: fakes.toml });
       try {
@@ -183,7 +183,7 @@ export const footprint: Scenario = {
     const settled = data.idleSettled as Rss;
     const trafficIdle = data.trafficGatewayIdle as Rss;
     const runs = (k: string): string => `median of ${(data[k] as number[]).length} gateways: ${(data[k] as number[]).map((x) => mb(x)).join(', ')} MB`;
-    const settledAfter = `${opts.quick ? 3 : SETTLE_MS / 1000} s`;
+    const settledAfter = `${settleMs / 1000} s`;
     const after = data.afterTraffic as Rss;
     const withClients = data.withClients as Rss;
     const num = (k: string): number => data[k] as number;
