@@ -29,13 +29,46 @@ export function turnsToRead(historyTokens: number): number {
  * The conversation the model sees when answering user turn `seq`, from the turns up to it and those stored
  * after it. An answer is stored when it is ready, so while messages queue in a session its seq comes after
  * later questions: each answer goes back right after the question it answers; later questions stay out.
+ * Linear: a long conversation pays for one pass, not a sort.
  */
-export function conversationUpTo(upTo: readonly Turn[], later: readonly Turn[], seq: number): Turn[] {
-  const questions = new Set(upTo.filter((t) => t.role === 'user').map((t) => t.seq));
-  const answers = [...upTo, ...later].filter((t) => t.role === 'assistant' && t.replyTo !== undefined && t.replyTo < seq && questions.has(t.replyTo));
-  const rest = upTo.filter((t) => t.role === 'user' || t.replyTo === undefined);
-  const position = (t: Turn): number => (t.role === 'assistant' && t.replyTo !== undefined ? t.replyTo + 0.5 : t.seq);
-  return [...rest, ...answers].sort((a, b) => position(a) - position(b));
+export function conversationUpTo(upTo: readonly Turn[], later: readonly Turn[], seq: number): readonly Turn[] {
+  if (inAnswerOrder(upTo, later, seq)) return upTo;
+  // Answers to questions outside the window are collected too, but no question of `upTo` brings them in.
+  const answersTo = new Map<number, Turn[]>();
+  for (const turns of [upTo, later]) {
+    for (const t of turns) {
+      if (!isAnswer(t) || t.replyTo >= seq) continue;
+      const answers = answersTo.get(t.replyTo);
+      if (answers) answers.push(t);
+      else answersTo.set(t.replyTo, [t]);
+    }
+  }
+  const out: Turn[] = [];
+  for (const t of upTo) {
+    if (isAnswer(t)) continue;
+    out.push(t);
+    if (t.role === 'user') out.push(...(answersTo.get(t.seq) ?? []));
+  }
+  return out;
+}
+
+/** An assistant turn that answers a stored question (notes and older answers carry no `replyTo`). */
+function isAnswer(t: Turn): t is Turn & { replyTo: number } {
+  return t.role === 'assistant' && t.replyTo !== undefined;
+}
+
+/**
+ * Whether conversationUpTo would return `upTo` unchanged (the usual case: no messages queued): every answer in it
+ * follows its question and no later answer belongs before `seq`. One pass, nothing copied or sorted.
+ */
+function inAnswerOrder(upTo: readonly Turn[], later: readonly Turn[], seq: number): boolean {
+  for (const t of later) if (isAnswer(t) && t.replyTo < seq) return false;
+  let previous: Turn | undefined;
+  for (const t of upTo) {
+    if (isAnswer(t) && (previous?.role !== 'user' || previous.seq !== t.replyTo)) return false;
+    previous = t;
+  }
+  return true;
 }
 
 /**
@@ -81,7 +114,7 @@ export function fitHistory(turns: readonly HistoryTurn[], historyTokens: number)
 }
 
 /** The conversation built from the newest `limit` stored turns, and whether those were all the turns there are. */
-export type ReadTurns<T extends HistoryTurn> = (limit: number) => { turns: T[]; complete: boolean };
+export type ReadTurns<T extends HistoryTurn> = (limit: number) => { turns: readonly T[]; complete: boolean };
 
 /**
  * The stored turns that buildMessages needs for `historyTokens`, read newest first in growing chunks:
@@ -89,7 +122,7 @@ export type ReadTurns<T extends HistoryTurn> = (limit: number) => { turns: T[]; 
  * once the budget, not the chunk, stops the walk back: older turns cannot change that result (the
  * oldest message of a chunk can only grow when more of its turns are read).
  */
-export function readHistory<T extends HistoryTurn>(read: ReadTurns<T>, historyTokens: number, firstChunk = 64): T[] {
+export function readHistory<T extends HistoryTurn>(read: ReadTurns<T>, historyTokens: number, firstChunk = 64): readonly T[] {
   const max = turnsToRead(historyTokens);
   for (let n = Math.min(firstChunk, max); ; n = Math.min(max, n * 4)) {
     const { turns, complete } = read(n);

@@ -90,8 +90,12 @@ export class TurnCache {
   private currentSeqs(source: TurnSource, session: string, entry: SessionEntry): number[] {
     const record = source.session(session) ?? { turns: 0, nextSeq: 0 };
     const last = entry.seqs.at(-1);
+    const fresh = last === undefined ? 0 : record.nextSeq - 1 - last;
     if (last === undefined) entry.seqs = source.historySeqs(session, MAX_SEQS, Number.MAX_SAFE_INTEGER);
-    else if (record.nextSeq - 1 > last) entry.seqs.push(...source.seqsAfter(session, last));
+    else if (fresh > 0 && entry.seqs.length + entry.older + fresh === record.turns) {
+      // Every seq is stored once and the count says nothing was deleted: the new turns are the next seqs, no key read.
+      for (let seq = last + 1; seq < record.nextSeq; seq++) entry.seqs.push(seq);
+    } else if (fresh > 0) entry.seqs.push(...source.seqsAfter(session, last));
     if (last !== undefined && entry.seqs.length + entry.older !== record.turns) {
       // Turns were deleted (reset, expiry): read the seqs again and forget decoded turns that are gone.
       entry.seqs = source.historySeqs(session, MAX_SEQS, Number.MAX_SAFE_INTEGER);

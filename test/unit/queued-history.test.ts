@@ -8,6 +8,7 @@ import { conversationUpTo } from '../../src/agent/history.js';
 import type { StoreOp } from '../../src/actors/messages.js';
 import { openDbs, type StoreDbs } from '../../src/store/lmdb.js';
 import { StoreReader } from '../../src/store/store.js';
+import type { Turn } from '../../src/store/records.js';
 import { applyOps } from '../../src/store/writes.js';
 
 const S = 'ws:queued';
@@ -18,7 +19,7 @@ describe('queued messages: history of one agent call', () => {
   let dir: string;
   let dbs: StoreDbs;
   let reader: StoreReader;
-  const texts = (turns: Array<{ text: string }>) => turns.map((t) => t.text);
+  const texts = (turns: ReadonlyArray<{ text: string }>) => turns.map((t) => t.text);
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'clanker-queued-'));
@@ -54,6 +55,43 @@ describe('queued messages: history of one agent call', () => {
       assert.deepEqual(texts(conversationUpTo(reader.historyUpTo(S, seq, window), reader.turnsAfter(S, seq, 100), seq)), expected);
     });
   }
+
+  test('random queues: each answer right after its question, answers to questions out of the window left out', () => {
+    // The rule stated once more, as a walk instead of a sort: every turn of the window that is not an answer,
+    // each question followed by its answers (from the window or stored later) when it comes before `seq`.
+    const expected = (upTo: readonly Turn[], later: readonly Turn[], seq: number): number[] => {
+      const answersTo = (q: number) => [...upTo, ...later].filter((t) => t.role === 'assistant' && t.replyTo === q);
+      return upTo.filter((t) => t.role === 'user' || t.replyTo === undefined)
+        .flatMap((t) => (t.role === 'user' && t.seq < seq ? [t, ...answersTo(t.seq)] : [t])).map((t) => t.seq);
+    };
+    let state = 7;
+    const random = (n: number): number => (state = (state * 48271) % 2147483647) % n;
+    let inOrder = 0;
+    for (let run = 0; run < 400; run++) {
+      const turns: Turn[] = [];
+      const unanswered: number[] = [];
+      for (let i = 0; i < 4 + random(30); i++) {
+        const seq = turns.length;
+        const pick = random(10);
+        if (pick < 5 || unanswered.length === 0) {
+          turns.push({ seq, role: 'user', text: `q${seq}`, ts: seq, channel: 'ws' });
+          unanswered.push(seq);
+        } else if (pick < 9) {
+          turns.push({ seq, role: 'assistant', text: `a${seq}`, ts: seq, channel: 'ws', replyTo: unanswered.shift() as number });
+        } else {
+          turns.push({ seq, role: 'assistant', text: `note${seq}`, ts: seq, channel: 'ws' });
+        }
+      }
+      const questions = turns.filter((t) => t.role === 'user');
+      const seq = (questions[random(questions.length)] as Turn).seq;
+      const upTo = turns.filter((t) => t.seq <= seq).slice(-(1 + random(seq + 2)));
+      const later = turns.filter((t) => t.seq > seq);
+      const got = conversationUpTo(upTo, later, seq).map((t) => t.seq);
+      if (got.join() === upTo.map((t) => t.seq).join()) inOrder++;
+      assert.deepEqual(got, expected(upTo, later, seq), `turns ${turns.map((t) => t.text).join(' ')}; answering q${seq} with ${upTo.length} turns`);
+    }
+    assert.ok(inOrder > 40 && inOrder < 360, `both kinds of conversation were drawn (${inOrder} of 400 already in order)`);
+  });
 
   test('an assistant turn without replyTo stays where it was stored', () => {
     const t = (seq: number, role: 'user' | 'assistant', text: string, replyTo?: number) =>
