@@ -3,7 +3,7 @@ import { runAutocannon } from './lib/autocannon.js';
 import { startChannelFakes, waitChannels, TELEGRAM_USERS } from './lib/channels.js';
 import { productionDepsSize } from './lib/deps-size.js';
 import { LoadProcess } from './lib/procs.js';
-import { REPO_ROOT, spawnGateway, waitFor200, type ServerProcess } from './lib/server.js';
+import { MACHINE_VARS, REPO_ROOT, cleanEnv, nodeStartMs, spawnGateway, waitFor200, type ServerProcess } from './lib/server.js';
 import { sleep } from './lib/clock.js';
 import { rssBreakdown, type Rss } from './lib/machine.js';
 import { percentile, round } from './lib/stats.js';
@@ -168,6 +168,9 @@ export const footprint: Scenario = {
       }
       const up = Object.entries(states).filter(([, st]) => st === 'up').map(([n]) => n);
       data.startToReady = await startToReady(opts.quick ? 1 : START_RUNS, undefined);
+      data.nodeStartMs = await nodeStartMs(5, cleanEnv({}));
+      const machineVars = MACHINE_VARS.filter((k) => process.env[k] !== undefined);
+      if (machineVars.length > 0) data.nodeStartWithMachineVars = { vars: machineVars, ms: await nodeStartMs(5, process.env) };
       if (up.length > 0) data.startToReadyWithChannels = await startToReady(1, fakes.toml);
     } finally {
       await fakes.close();
@@ -195,6 +198,7 @@ export const footprint: Scenario = {
       { target: `${idleN.toLocaleString('en-US')} idle WebSocket clients < 150 MB`, measured: `+${round(num('clientsRssMb'))} MB (${num('idleClients')} connected; gateway total ${mb(withClients.total)} MB)`, met: num('clientsRssMb') < 150 && num('idleClients') === idleN },
     ];
     const traffic = data.traffic as Record<string, number>;
+    const machineVarsStart = data.nodeStartWithMachineVars as { vars: string[]; ms: number } | undefined;
     return {
       tables: [{
         title: 'Footprint of one gateway process (RSS from /proc, worker threads included)',
@@ -205,6 +209,7 @@ export const footprint: Scenario = {
           [`RSS after mixed traffic (${Object.entries(traffic).map(([k, v]) => `${v} ${k}`).join(', ')})`, `${rssText(after)}, ${after.total >= trafficIdle.total ? '+' : ''}${mb(after.total - trafficIdle.total)} MB vs the same gateway idle just before; JS heap used ${round(num('afterTrafficHeapMb'))} MB`],
           [`RSS for ${num('idleClients').toLocaleString('en-US')} idle WebSocket clients (subscribed to messages), fresh gateway`, `+${round(num('clientsRssMb'))} MB = ${round(num('rssPer1000ClientsMb'))} MB per 1,000 (gateway total ${rssText(withClients)})`],
           ['start → first 200 on /ready (median)', `${Math.round(ready.readyMs)} ms (runs: ${ready.all.map((x) => Math.round(x)).join(', ')} ms; listening after ${Math.round(ready.listenMs)} ms)${readyCh ? `; with ${up.join(' + ')} connecting to the fakes: ${Math.round(readyCh.readyMs)} ms` : ''}`],
+          ['Node\'s own start: `node -e 0`, spawn → exit (median of 5)', `${Math.round(num('nodeStartMs'))} ms${machineVarsStart ? `; ${Math.round(machineVarsStart.ms)} ms with this machine's ${machineVarsStart.vars.join(', ')}` : ''}`],
           [`installed production dependencies (${deps.packages} packages)`, `${round(deps.totalMb)} MB; largest: ${deps.largest.map((d) => `${d.name} ${round(d.mb)} MB`).join(', ')}`],
         ],
       }],
@@ -212,6 +217,7 @@ export const footprint: Scenario = {
       notes: [
         'Mixed traffic stands for an hour of a busy personal gateway (about a turn a second) run compressed: WebSocket chats in 40 sessions with subscribers, HTTP chats, 200 WebSocket connects and disconnects, Telegram updates, and Discord server chatter the bot reads but does not answer (4,000 messages from 1,500 members).',
         'File-backed RSS is mostly the node binary itself (about 35 MB for an empty `node`), the native modules and LMDB pages mapped from the data file; the kernel can drop those under pressure. RSS is not returned to the OS eagerly by V8; the JS heap used (from /metrics, main thread) shows whether memory was retained.',
+        `Every process the bench starts runs without ${MACHINE_VARS.join(', ')}: Node 20 parses that CA bundle before running any code (Node 24 on first TLS use), which measures the machine rather than the gateway; the "Node's own start" row shows what it costs where it is set.`,
         'Installed size counts every package `npm ls --omit=dev` lists; both uWebSockets.js packages ship binaries for every platform and Node ABI (the Docker image prunes them to one).',
         missing.length > 0 ? `Not measured with: ${missing.join(', ')} (not in this build). The fakes ran and the config enabled them, so the same run includes them once they land.` : 'Telegram and Discord were connected to their fakes during the idle and traffic measurements.',
       ],
