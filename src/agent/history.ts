@@ -47,7 +47,8 @@ export function conversationUpTo(upTo: readonly Turn[], later: readonly Turn[], 
   for (const t of upTo) {
     if (isAnswer(t)) continue;
     out.push(t);
-    if (t.role === 'user') out.push(...(answersTo.get(t.seq) ?? []));
+    const answers = t.role === 'user' ? answersTo.get(t.seq) : undefined;
+    if (answers) out.push(...answers);
   }
   return out;
 }
