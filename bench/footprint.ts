@@ -217,7 +217,7 @@ export const footprint: Scenario = {
       notes: [
         'Mixed traffic stands for an hour of a busy personal gateway (about a turn a second) run compressed: WebSocket chats in 40 sessions with subscribers, HTTP chats, 200 WebSocket connects and disconnects, Telegram updates, and Discord server chatter the bot reads but does not answer (4,000 messages from 1,500 members).',
         'File-backed RSS is mostly the node binary itself (about 35 MB for an empty `node`), the native modules and LMDB pages mapped from the data file; the kernel can drop those under pressure. RSS is not returned to the OS eagerly by V8; the JS heap used (from /metrics, main thread) shows whether memory was retained.',
-        `Every process the bench starts runs without ${MACHINE_VARS.join(', ')}: Node 20 parses that CA bundle before running any code (Node 24 on first TLS use), which measures the machine rather than the gateway; the "Node's own start" row shows what it costs where it is set.`,
+        `The gateways and baselines the bench starts run without ${MACHINE_VARS.join(', ')}: Node 20 parses that CA bundle before running any code (Node 24 on first TLS use), which measures the machine rather than the gateway; the "Node's own start" row shows what it costs where it is set.`,
         'Installed size counts every package `npm ls --omit=dev` lists; both uWebSockets.js packages ship binaries for every platform and Node ABI (the Docker image prunes them to one).',
         missing.length > 0 ? `Not measured with: ${missing.join(', ')} (not in this build). The fakes ran and the config enabled them, so the same run includes them once they land.` : 'Telegram and Discord were connected to their fakes during the idle and traffic measurements.',
       ],

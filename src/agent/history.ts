@@ -60,13 +60,13 @@ function isAnswer(t: Turn): t is Turn & { replyTo: number } {
 
 /**
  * Whether conversationUpTo would return `upTo` unchanged (the usual case: no messages queued): every answer in it
- * follows its question and no later answer belongs before `seq`. One pass, nothing copied or sorted.
+ * follows its question, which comes before `seq`, and no later answer belongs before `seq`. One pass, nothing copied.
  */
 function inAnswerOrder(upTo: readonly Turn[], later: readonly Turn[], seq: number): boolean {
   for (const t of later) if (isAnswer(t) && t.replyTo < seq) return false;
   let previous: Turn | undefined;
   for (const t of upTo) {
-    if (isAnswer(t) && (previous?.role !== 'user' || previous.seq !== t.replyTo)) return false;
+    if (isAnswer(t) && (t.replyTo >= seq || previous?.role !== 'user' || previous.seq !== t.replyTo)) return false;
     previous = t;
   }
   return true;

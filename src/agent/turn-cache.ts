@@ -1,12 +1,10 @@
 // A worker's decoded turns and seq lists of recent conversations, so a turn reads only what is new since the last one.
 import type { Turn } from '../store/records.js';
 
-/** Where turns come from: keys (cheap), one turn's record (a decode) and the session's turn count. */
+/** Where turns come from: keys (cheap), one turn's record (a decode) and the session's turn count and next seq. */
 export interface TurnSource {
   /** Seqs of the newest `limit` turns of a session with seq ≤ maxSeq, oldest first. */
   historySeqs(session: string, limit: number, maxSeq: number): number[];
-  /** Seqs of the turns stored after `seq`, oldest first. */
-  seqsAfter(session: string, seq: number): number[];
   /** The session's record: how many turns it holds and the seq its next turn gets. */
   session(session: string): { turns: number; nextSeq: number } | undefined;
   turn(session: string, seq: number): Turn | undefined;
@@ -27,9 +25,9 @@ interface SessionEntry {
 }
 
 /**
- * Stored turns never change: seqs only grow, and reset and expiry only delete. So a cached turn is never
- * stale, new turns are the keys after the highest seq seen, and a deletion shows as a turn count lower
- * than the seqs known (then the seqs are read again). Sessions are evicted least recently used first
+ * Stored turns never change: seqs are given out one by one and never reused, and reset and expiry only
+ * delete. So a cached turn is never stale, new turns are the seqs after the highest seen up to the session's
+ * next seq, and a deletion shows as a turn count lower than the seqs known (then the seqs are read again). Sessions are evicted least recently used first
  * once the cached text passes `maxBytes`.
  */
 export class TurnCache {
@@ -90,13 +88,13 @@ export class TurnCache {
   private currentSeqs(source: TurnSource, session: string, entry: SessionEntry): number[] {
     const record = source.session(session) ?? { turns: 0, nextSeq: 0 };
     const last = entry.seqs.at(-1);
-    const fresh = last === undefined ? 0 : record.nextSeq - 1 - last;
-    if (last === undefined) entry.seqs = source.historySeqs(session, MAX_SEQS, Number.MAX_SAFE_INTEGER);
-    else if (fresh > 0 && entry.seqs.length + entry.older + fresh === record.turns) {
-      // Every seq is stored once and the count says nothing was deleted: the new turns are the next seqs, no key read.
+    const fresh = last === undefined ? -1 : record.nextSeq - 1 - last;
+    if (last === undefined) {
+      entry.seqs = source.historySeqs(session, MAX_SEQS, Number.MAX_SAFE_INTEGER);
+    } else if (fresh >= 0 && entry.seqs.length + entry.older + fresh === record.turns) {
+      // Seqs are given out one by one and the count says nothing was deleted: the new turns are the next seqs.
       for (let seq = last + 1; seq < record.nextSeq; seq++) entry.seqs.push(seq);
-    } else if (fresh > 0) entry.seqs.push(...source.seqsAfter(session, last));
-    if (last !== undefined && entry.seqs.length + entry.older !== record.turns) {
+    } else {
       // Turns were deleted (reset, expiry): read the seqs again and forget decoded turns that are gone.
       entry.seqs = source.historySeqs(session, MAX_SEQS, Number.MAX_SAFE_INTEGER);
       const kept = new Set(entry.seqs);

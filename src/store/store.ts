@@ -36,11 +36,6 @@ export class StoreReader {
     return seqs.reverse();
   }
 
-  /** Seqs of the turns stored after `seq`, oldest first: keys only. */
-  seqsAfter(session: string, seq: number): number[] {
-    return [...this.dbs.messages.getKeys({ start: [session, seq + 1], end: [session, MAX_SEQ] })].map((k) => k[1]);
-  }
-
   /** The newest `limit` turns with a seq up to and including `seq`, oldest first. */
   historyUpTo(session: string, seq: number, limit: number): Turn[] {
     return this.history(session, limit, seq);

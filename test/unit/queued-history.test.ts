@@ -70,14 +70,20 @@ describe('queued messages: history of one agent call', () => {
     for (let run = 0; run < 400; run++) {
       const turns: Turn[] = [];
       const unanswered: number[] = [];
+      const answered: number[] = [];
       for (let i = 0; i < 4 + random(30); i++) {
         const seq = turns.length;
         const pick = random(10);
-        if (pick < 5 || unanswered.length === 0) {
+        if (pick < 5 || (unanswered.length === 0 && pick < 8)) {
           turns.push({ seq, role: 'user', text: `q${seq}`, ts: seq, channel: 'ws' });
           unanswered.push(seq);
-        } else if (pick < 9) {
-          turns.push({ seq, role: 'assistant', text: `a${seq}`, ts: seq, channel: 'ws', replyTo: unanswered.shift() as number });
+        } else if (pick < 8) {
+          const question = unanswered.shift() as number;
+          answered.push(question);
+          turns.push({ seq, role: 'assistant', text: `a${seq}`, ts: seq, channel: 'ws', replyTo: question });
+        } else if (pick === 8 && answered.length > 0) {
+          // A second answer to a question (an answer write retried after its turn was closed).
+          turns.push({ seq, role: 'assistant', text: `again${seq}`, ts: seq, channel: 'ws', replyTo: answered[random(answered.length)] as number });
         } else {
           turns.push({ seq, role: 'assistant', text: `note${seq}`, ts: seq, channel: 'ws' });
         }
@@ -91,6 +97,13 @@ describe('queued messages: history of one agent call', () => {
       assert.deepEqual(got, expected(upTo, later, seq), `turns ${turns.map((t) => t.text).join(' ')}; answering q${seq} with ${upTo.length} turns`);
     }
     assert.ok(inOrder > 40 && inOrder < 360, `both kinds of conversation were drawn (${inOrder} of 400 already in order)`);
+  });
+
+  test('two answers to one question, one stored after the question answered now, both follow it in the order stored', () => {
+    const t = (seq: number, role: 'user' | 'assistant', text: string, replyTo?: number) =>
+      ({ seq, role, text, ts: 0, channel: 'ws', ...(replyTo === undefined ? {} : { replyTo }) });
+    assert.deepEqual(texts(conversationUpTo([t(0, 'user', 'q0'), t(1, 'assistant', 'a0', 0), t(2, 'user', 'q2')], [t(3, 'assistant', 'a0 again', 0)], 2)), ['q0', 'a0', 'a0 again', 'q2']);
+    assert.deepEqual(texts(conversationUpTo([t(0, 'user', 'q0'), t(1, 'user', 'q1'), t(2, 'assistant', 'a0', 0), t(3, 'assistant', 'a0 again', 0), t(4, 'user', 'q4')], [], 4)), ['q0', 'a0', 'a0 again', 'q1', 'q4']);
   });
 
   test('an assistant turn without replyTo stays where it was stored', () => {
