@@ -3,7 +3,7 @@ import { runAutocannon } from './lib/autocannon.js';
 import { startChannelFakes, waitChannels, TELEGRAM_USERS } from './lib/channels.js';
 import { productionDepsSize } from './lib/deps-size.js';
 import { LoadProcess } from './lib/procs.js';
-import { MACHINE_VARS, REPO_ROOT, cleanEnv, nodeStartMs, spawnGateway, waitFor200, type ServerProcess } from './lib/server.js';
+import { MACHINE_VARS, REPO_ROOT, cleanEnv, gatewayNode, gatewayNodeVersion, nodeStartMs, spawnGateway, waitFor200, type ServerProcess } from './lib/server.js';
 import { sleep } from './lib/clock.js';
 import { rssBreakdown, type Rss } from './lib/machine.js';
 import { percentile, round } from './lib/stats.js';
@@ -41,18 +41,19 @@ function medianBy<T>(items: T[], pick: (item: T) => number): T {
   return sorted[Math.floor((sorted.length - 1) / 2)] as T;
 }
 
+/** The main thread's JS heap in use, from /metrics; NaN where Node cannot read its own memory (a root filesystem without /proc). */
 async function heapUsedMb(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
   const m = /^clanker_nodejs_heap_size_used_bytes (\d+(?:\.\d+)?(?:e\+\d+)?)$/m.exec(text);
-  return m ? Number(m[1]) / MB : NaN;
+  return m && Number(m[1]) > 0 ? Number(m[1]) / MB : NaN;
 }
 
 /** Spawn → first 200 on /ready, and spawn → "gateway listening", over `runs` fresh gateways (medians). */
-async function startToReady(runs: number, toml: string | undefined): Promise<{ readyMs: number; listenMs: number; all: number[] }> {
+async function startToReady(runs: number, toml: string | undefined, rootfs: string | undefined): Promise<{ readyMs: number; listenMs: number; all: number[] }> {
   const ready: number[] = [];
   const listen: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const gw = await spawnGateway(toml ? { toml } : {});
+    const gw = await spawnGateway({ ...(toml ? { toml } : {}), rootfs });
     try {
       const at = await waitFor200(gw.url, '/ready', 30_000, 2);
       ready.push(at - gw.spawnedAt);
@@ -113,12 +114,13 @@ export const footprint: Scenario = {
   async run(opts: RunOptions): Promise<ScenarioReport> {
     const idleN = opts.quick ? 2000 : 10_000;
     const settleMs = opts.quick ? 3000 : SETTLE_MS;
+    const { rootfs } = opts;
     const fakes = await startChannelFakes(['telegram', 'discord']);
-    const data: Record<string, unknown> = {};
+    const data: Record<string, unknown> = { gatewayNode: gatewayNodeVersion(rootfs), ...(rootfs ? { rootfs } : {}) };
     let states: Record<string, string> = {};
     try {
       const readings: IdleReading[] = [];
-      const gw = await spawnGateway({ toml: fakes.toml });
+      const gw = await spawnGateway({ toml: fakes.toml, rootfs });
       try {
         const first = await idleReading(gw, settleMs, opts.log);
         readings.push(first);
@@ -132,7 +134,7 @@ export const footprint: Scenario = {
         await gw.stop();
       }
       while (readings.length < (opts.quick ? 1 : IDLE_RUNS)) {
-        const next = await spawnGateway({ toml: fakes.toml });
+        const next = await spawnGateway({ toml: fakes.toml, rootfs });
         try {
           readings.push(await idleReading(next, settleMs, opts.log));
         } finally {
@@ -146,7 +148,7 @@ export const footprint: Scenario = {
       data.idleSettled = medianBy(readings, (r) => r.settled.total).settled;
       data.idleSettledRuns = readings.map((r) => r.settled.total);
       // Idle connections on a fresh gateway, so that traffic left in the heap does not blur them.
-      const plain = await spawnGateway();
+      const plain = await spawnGateway({ rootfs });
       try {
         await waitFor200(plain.url, '/ready', 30_000);
         await sleep(2000);
@@ -167,11 +169,11 @@ export const footprint: Scenario = {
         await plain.stop();
       }
       const up = Object.entries(states).filter(([, st]) => st === 'up').map(([n]) => n);
-      data.startToReady = await startToReady(opts.quick ? 1 : START_RUNS, undefined);
-      data.nodeStartMs = await nodeStartMs(5, cleanEnv({}));
+      data.startToReady = await startToReady(opts.quick ? 1 : START_RUNS, undefined, rootfs);
+      data.nodeStartMs = await nodeStartMs(5, cleanEnv({}), gatewayNode(rootfs));
       const machineVars = MACHINE_VARS.filter((k) => process.env[k] !== undefined);
-      if (machineVars.length > 0) data.nodeStartWithMachineVars = { vars: machineVars, ms: await nodeStartMs(5, process.env) };
-      if (up.length > 0) data.startToReadyWithChannels = await startToReady(1, fakes.toml);
+      if (machineVars.length > 0) data.nodeStartWithMachineVars = { vars: machineVars, ms: await nodeStartMs(5, process.env, gatewayNode(rootfs)) };
+      if (up.length > 0) data.startToReadyWithChannels = await startToReady(1, fakes.toml, rootfs);
     } finally {
       await fakes.close();
     }
@@ -190,12 +192,15 @@ export const footprint: Scenario = {
     const after = data.afterTraffic as Rss;
     const withClients = data.withClients as Rss;
     const num = (k: string): number => data[k] as number;
+    const heapText = (heapMb: number): string => (Number.isFinite(heapMb) ? `${round(heapMb)} MB` : 'not readable (no /proc)');
     const rssText = (r: Rss): string => `${mb(r.total)} MB (anon ${mb(r.anon)}, file-backed ${mb(r.file)})`;
+    /** Which Node the gateway ran on, when it is not the bench's own. */
+    const on = rootfs ? ` (gateway on Node ${String(data.gatewayNode)} in the image's root filesystem)` : '';
     const targets: TargetCheck[] = [
-      { target: `idle RSS with all actors up < 100 MB, 3 s after ready${missing.length ? ` (${missing.join(', ')} not in this build)` : ''}`, measured: `${mb(idle.total)} MB (${runs('idleRuns')})`, met: idle.total / MB < 100 },
-      { target: `idle RSS with all actors up < 100 MB, ${settledAfter} after ready`, measured: `${mb(settled.total)} MB (${runs('idleSettledRuns')})`, met: settled.total / MB < 100 },
-      { target: 'start → /ready < 500 ms', measured: `${Math.round(ready.readyMs)} ms (median of ${ready.all.length})`, met: ready.readyMs < 500 },
-      { target: `${idleN.toLocaleString('en-US')} idle WebSocket clients < 150 MB`, measured: `+${round(num('clientsRssMb'))} MB (${num('idleClients')} connected; gateway total ${mb(withClients.total)} MB)`, met: num('clientsRssMb') < 150 && num('idleClients') === idleN },
+      { target: `idle RSS with all actors up < 100 MB, 3 s after ready${on}${missing.length ? ` (${missing.join(', ')} not in this build)` : ''}`, measured: `${mb(idle.total)} MB (${runs('idleRuns')})`, met: idle.total / MB < 100 },
+      { target: `idle RSS with all actors up < 100 MB, ${settledAfter} after ready${on}`, measured: `${mb(settled.total)} MB (${runs('idleSettledRuns')})`, met: settled.total / MB < 100 },
+      { target: `start → /ready < 500 ms${on}`, measured: `${Math.round(ready.readyMs)} ms (median of ${ready.all.length})`, met: ready.readyMs < 500 },
+      { target: `${idleN.toLocaleString('en-US')} idle WebSocket clients < 150 MB${on}`, measured: `+${round(num('clientsRssMb'))} MB (${num('idleClients')} connected; gateway total ${mb(withClients.total)} MB)`, met: num('clientsRssMb') < 150 && num('idleClients') === idleN },
     ];
     const traffic = data.traffic as Record<string, number>;
     const machineVarsStart = data.nodeStartWithMachineVars as { vars: string[]; ms: number } | undefined;
@@ -204,13 +209,13 @@ export const footprint: Scenario = {
         title: 'Footprint of one gateway process (RSS from /proc, worker threads included)',
         columns: ['measure', 'value'],
         rows: [
-          [`idle RSS 3 s after ready, channels up: ${up.length ? up.join(' + ') : 'none'}`, `${rssText(idle)}; JS heap used ${round(num('idleHeapMb'))} MB; ${runs('idleRuns')}`],
+          [`idle RSS 3 s after ready, channels up: ${up.length ? up.join(' + ') : 'none'}`, `${rssText(idle)}; JS heap used ${heapText(num('idleHeapMb'))}; ${runs('idleRuns')}`],
           [`idle RSS ${settledAfter} after ready`, `${rssText(settled)}; ${runs('idleSettledRuns')}`],
-          [`RSS after mixed traffic (${Object.entries(traffic).map(([k, v]) => `${v} ${k}`).join(', ')})`, `${rssText(after)}, ${after.total >= trafficIdle.total ? '+' : ''}${mb(after.total - trafficIdle.total)} MB vs the same gateway idle just before; JS heap used ${round(num('afterTrafficHeapMb'))} MB`],
+          [`RSS after mixed traffic (${Object.entries(traffic).map(([k, v]) => `${v} ${k}`).join(', ')})`, `${rssText(after)}, ${after.total >= trafficIdle.total ? '+' : ''}${mb(after.total - trafficIdle.total)} MB vs the same gateway idle just before; JS heap used ${heapText(num('afterTrafficHeapMb'))}`],
           [`RSS for ${num('idleClients').toLocaleString('en-US')} idle WebSocket clients (subscribed to messages), fresh gateway`, `+${round(num('clientsRssMb'))} MB = ${round(num('rssPer1000ClientsMb'))} MB per 1,000 (gateway total ${rssText(withClients)})`],
           ['start → first 200 on /ready (median)', `${Math.round(ready.readyMs)} ms (runs: ${ready.all.map((x) => Math.round(x)).join(', ')} ms; listening after ${Math.round(ready.listenMs)} ms)${readyCh ? `; with ${up.join(' + ')} connecting to the fakes: ${Math.round(readyCh.readyMs)} ms` : ''}`],
           ['Node\'s own start: `node -e 0`, spawn → exit (median of 5)', `${Math.round(num('nodeStartMs'))} ms${machineVarsStart ? `; ${Math.round(machineVarsStart.ms)} ms with this machine's ${machineVarsStart.vars.join(', ')}` : ''}`],
-          [`installed production dependencies (${deps.packages} packages)`, `${round(deps.totalMb)} MB; largest: ${deps.largest.map((d) => `${d.name} ${round(d.mb)} MB`).join(', ')}`],
+          [`installed production dependencies (${deps.packages} packages${rootfs ? ' in this checkout; the image prunes its own: docs/DEPLOY.md' : ''})`, `${round(deps.totalMb)} MB; largest: ${deps.largest.map((d) => `${d.name} ${round(d.mb)} MB`).join(', ')}`],
         ],
       }],
       targets,
@@ -218,6 +223,7 @@ export const footprint: Scenario = {
         'Mixed traffic stands for an hour of a busy personal gateway (about a turn a second) run compressed: WebSocket chats in 40 sessions with subscribers, HTTP chats, 200 WebSocket connects and disconnects, Telegram updates, and Discord server chatter the bot reads but does not answer (4,000 messages from 1,500 members).',
         'File-backed RSS is mostly the node binary itself (about 35 MB for an empty `node`), the native modules and LMDB pages mapped from the data file; the kernel can drop those under pressure. RSS is not returned to the OS eagerly by V8; the JS heap used (from /metrics, main thread) shows whether memory was retained.',
         `The gateways and baselines the bench starts run without ${MACHINE_VARS.join(', ')}: Node 20 parses that CA bundle before running any code (Node 24 on first TLS use), which measures the machine rather than the gateway; the "Node's own start" row shows what it costs where it is set.`,
+        `The gateway ran on Node ${String(data.gatewayNode)}${rootfs ? `, the image's, in its root filesystem ${rootfs} (chroot; its own build under /app)` : ', the one running the bench'}.`,
         'Installed size counts every package `npm ls --omit=dev` lists; both uWebSockets.js packages ship binaries for every platform and Node ABI (the Docker image prunes them to one).',
         missing.length > 0 ? `Not measured with: ${missing.join(', ')} (not in this build). The fakes ran and the config enabled them, so the same run includes them once they land.` : 'Telegram and Discord were connected to their fakes during the idle and traffic measurements.',
       ],

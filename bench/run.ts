@@ -1,4 +1,4 @@
-// Entry of `npm run bench [-- scenario ...] [--quick] [--profile DIR]`: runs the scenarios, writes results and the summary.
+// Entry of `npm run bench [-- scenario ...] [--quick] [--profile DIR] [--rootfs DIR]`: runs the scenarios, writes results and the summary.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { machineInfo } from './lib/machine.js';
@@ -16,17 +16,22 @@ const SCENARIOS: Scenario[] = [wsFanout, wsChat, httpIngest, telegramE2e, footpr
 const ON_REQUEST: Scenario[] = [soak];
 const ALL = [...SCENARIOS, ...ON_REQUEST];
 
-function parseArgs(argv: string[]): { names: string[]; quick: boolean; profileDir: string | undefined } {
+/** Scenarios that can run the gateway in the image's root filesystem; the others measure it on tmpfs. */
+const ROOTFS_SCENARIOS = ['footprint'];
+
+function parseArgs(argv: string[]): { names: string[]; quick: boolean; profileDir: string | undefined; rootfs: string | undefined } {
   const names: string[] = [];
   let quick = false;
   let profileDir: string | undefined;
+  let rootfs: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--quick') quick = true;
     else if (arg === '--profile') profileDir = argv[++i];
+    else if (arg === '--rootfs') rootfs = argv[++i];
     else names.push(arg);
   }
-  return { names, quick, profileDir };
+  return { names, quick, profileDir, rootfs };
 }
 
 async function main(): Promise<void> {
@@ -34,6 +39,9 @@ async function main(): Promise<void> {
   const unknown = args.names.filter((n) => !ALL.some((s) => s.name === n));
   if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')} (expected: ${ALL.map((s) => s.name).join(', ')})`);
   const chosen = args.names.length > 0 ? ALL.filter((s) => args.names.includes(s.name)) : SCENARIOS;
+  if (args.rootfs !== undefined && chosen.some((s) => !ROOTFS_SCENARIOS.includes(s.name))) {
+    throw new Error(`--rootfs runs only ${ROOTFS_SCENARIOS.join(', ')}: name it (npm run bench -- footprint --rootfs DIR)`);
+  }
   const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
   const log = (m: string): void => console.log(m);
   const machine = machineInfo();
@@ -46,7 +54,7 @@ async function main(): Promise<void> {
     const scenarioMachine = machineInfo();
     log(`\n== ${scenario.name}`);
     try {
-      const report = await scenario.run({ quick: args.quick, profileDir: args.profileDir, log });
+      const report = await scenario.run({ quick: args.quick, profileDir: args.profileDir, rootfs: args.rootfs, log });
       const result: ScenarioResult = {
         scenario: scenario.name, title: scenario.title, machine: scenarioMachine, startedAt,
         seconds: (performance.now() - started) / 1000, command, loadAvgEnd: machineInfo().loadAvg1m, ...report,

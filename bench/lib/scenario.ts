@@ -6,6 +6,8 @@ export interface RunOptions {
   quick: boolean;
   /** Run the gateway under `node --cpu-prof` and keep the profiles in this directory. */
   profileDir: string | undefined;
+  /** The image's root filesystem to run the gateway in (footprint only; see GatewayOptions.rootfs). */
+  rootfs?: string | undefined;
   log(message: string): void;
 }
 

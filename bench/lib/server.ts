@@ -1,13 +1,16 @@
 // Starts the systems under test as child processes: the gateway through its real CLI, and the two baselines.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuTimeMs, rssOf } from './machine.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = join(REPO_ROOT, 'dist/src/cli/index.js');
+/** Where the Docker image keeps Node and the gateway, inside its root filesystem. */
+const IMAGE_NODE = '/usr/local/bin/node';
+const IMAGE_CLI = '/app/dist/src/cli/index.js';
 const BASELINES: Record<BaselineKind, string> = {
   'raw-uws': fileURLToPath(new URL('../baselines/raw-uws.js', import.meta.url)),
   'ws-broker': fileURLToPath(new URL('../baselines/ws-broker.js', import.meta.url)),
@@ -44,6 +47,11 @@ export interface GatewayOptions {
   tmpfs?: boolean;
   /** Write a V8 CPU profile of the gateway into this directory when it exits. */
   profileDir?: string | undefined;
+  /**
+   * The Docker image's root filesystem (`REHEARSAL_KEEP=1 npm run test:image` keeps one): the gateway then runs
+   * there with `chroot`, on the image's Node and build, its config and data under the root's /tmp.
+   */
+  rootfs?: string | undefined;
   startTimeoutMs?: number;
 }
 
@@ -62,10 +70,21 @@ export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-/** Spawns `node <args>` and resolves once it logs a line with a `url`; the line is JSON (pino or the baselines). */
-function launch(kind: TargetKind, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number, cleanup: () => void): Promise<ServerProcess> {
+/** The command that runs Node for the gateway: this Node, or the image's Node inside `rootfs`. */
+export function gatewayNode(rootfs?: string): string[] {
+  return rootfs ? ['chroot', rootfs, IMAGE_NODE] : [process.execPath];
+}
+
+/** `node --version` of gatewayNode(rootfs). */
+export function gatewayNodeVersion(rootfs?: string): string {
+  const [command, ...args] = gatewayNode(rootfs) as [string, ...string[]];
+  return execFileSync(command, [...args, '--version'], { encoding: 'utf8', timeout: 10_000 }).trim();
+}
+
+/** Spawns `argv` (Node and its arguments) and resolves once it logs a line with a `url`; the line is JSON (pino or the baselines). */
+function launch(kind: TargetKind, argv: string[], env: NodeJS.ProcessEnv, timeoutMs: number, cleanup: () => void): Promise<ServerProcess> {
   const spawnedAt = performance.now();
-  const child: ChildProcess = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(argv[0] as string, argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const keep = (line: string): void => {
     if (line.trim() === '') return;
@@ -119,17 +138,21 @@ function launch(kind: TargetKind, args: string[], env: NodeJS.ProcessEnv, timeou
 
 /** The gateway as a user runs it: `clanker serve --port 0` with the echo agent, no rate limit, a fresh data dir. */
 export async function spawnGateway(opts: GatewayOptions = {}): Promise<ServerProcess & { dataDir: string }> {
-  const dir = mkdtempSync(join(opts.tmpfs ? TMPFS : tmpdir(), 'clanker-bench-'));
+  const { rootfs } = opts;
+  if (rootfs && (opts.tmpfs || opts.profileDir)) throw new Error('a gateway in a root filesystem keeps its data under that root: no tmpfs, no profile');
+  const dir = mkdtempSync(join(rootfs ? join(rootfs, 'tmp') : opts.tmpfs ? TMPFS : tmpdir(), 'clanker-bench-'));
+  /** A path as the gateway sees it. */
+  const seen = (path: string): string => (rootfs ? `/${relative(rootfs, path)}` : path);
   const config = join(dir, 'clanker.toml');
   writeFileSync(config, `[server]\nhost = "127.0.0.1"\nport = 0\nrate_limit_per_minute = 0\n\n[agent]\nprovider = "echo"\n\n${opts.toml ?? ''}`);
   const prof = opts.profileDir ? ['--cpu-prof', '--cpu-prof-dir', opts.profileDir] : [];
-  const args = [...prof, ...(opts.nodeArgs ?? []), CLI, 'serve', '--config', config, '--data-dir', join(dir, 'data')];
-  const server = await launch('gateway', args, cleanEnv(opts.env ?? {}), opts.startTimeoutMs ?? 30_000, () => rmSync(dir, { recursive: true, force: true }));
+  const argv = [...gatewayNode(rootfs), ...prof, ...(opts.nodeArgs ?? []), rootfs ? IMAGE_CLI : CLI, 'serve', '--config', seen(config), '--data-dir', seen(join(dir, 'data'))];
+  const server = await launch('gateway', argv, cleanEnv(opts.env ?? {}), opts.startTimeoutMs ?? 30_000, () => rmSync(dir, { recursive: true, force: true }));
   return { ...server, dataDir: join(dir, 'data') };
 }
 
 export function spawnBaseline(kind: BaselineKind, nodeArgs: string[] = []): Promise<ServerProcess> {
-  return launch(kind, [...nodeArgs, BASELINES[kind]], cleanEnv({}), 15_000, () => undefined);
+  return launch(kind, [process.execPath, ...nodeArgs, BASELINES[kind]], cleanEnv({}), 15_000, () => undefined);
 }
 
 export function spawnTarget(kind: TargetKind): Promise<ServerProcess> {
@@ -161,11 +184,11 @@ export async function getJson(url: string): Promise<unknown> {
 }
 
 /** Median ms from spawning `node -e 0` to its exit over `runs`: Node's own start, the floor under start → /ready. */
-export async function nodeStartMs(runs: number, env: NodeJS.ProcessEnv): Promise<number> {
+export async function nodeStartMs(runs: number, env: NodeJS.ProcessEnv, node: readonly string[] = [process.execPath]): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
-    const child = spawn(process.execPath, ['-e', '0'], { env, stdio: 'ignore' });
+    const child = spawn(node[0] as string, [...node.slice(1), '-e', '0'], { env, stdio: 'ignore' });
     await new Promise((resolve, reject) => { child.once('exit', resolve); child.once('error', reject); });
     times.push(performance.now() - started);
   }
