@@ -93,8 +93,12 @@ describe('reliability: resource limits with a well-behaved client served through
       assert.ok(last, 'the reading subscriber saw the last answer');
       const seqs = reader.frames.filter((f) => f.type === 'event').map((f) => (f as { seq?: number }).seq ?? -1);
       assert.deepEqual(seqs, seqs.map((_, i) => (seqs[0] ?? 0) + i), 'events arrive with contiguous sequence numbers');
-      const metrics = await rawHttp(gw.port, httpBytes('GET', '/metrics', AUTH));
-      const slowClosed = Number(/clanker_ws_slow_consumers_closed (\d+)/.exec(metrics?.body ?? '')?.[1]);
+      // The gateway checks buffers 50 ms after a publish, so its last check can come after the reader's last event.
+      let slowClosed = 0;
+      for (const deadline = Date.now() + 10_000; slowClosed < stalled.length && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+        const metrics = await rawHttp(gw.port, httpBytes('GET', '/metrics', AUTH));
+        slowClosed = Number(/clanker_ws_slow_consumers_closed (\d+)/.exec(metrics?.body ?? '')?.[1]);
+      }
       assert.ok(slowClosed >= stalled.length, `only ${slowClosed} slow consumers closed`);
       const rssAfter = rssMb(gw.proc.pid as number);
       stats.push(`unread subscribers: ${stalled.length} stalled, ${slowClosed} closed 1013, reader got ${seqs.length} events in order, RSS ${rssBefore} → ${rssAfter} MB`);
