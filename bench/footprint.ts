@@ -41,7 +41,7 @@ function medianBy<T>(items: T[], pick: (item: T) => number): T {
   return sorted[Math.floor((sorted.length - 1) / 2)] as T;
 }
 
-/** The main thread's JS heap in use, from /metrics; NaN where Node cannot read its own memory (a root filesystem without /proc). */
+/** The main thread's JS heap in use, from /metrics; NaN when missing or 0 (Node cannot read its own memory without /proc). */
 async function heapUsedMb(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
   const m = /^clanker_nodejs_heap_size_used_bytes (\d+(?:\.\d+)?(?:e\+\d+)?)$/m.exec(text);
@@ -115,8 +115,9 @@ export const footprint: Scenario = {
     const idleN = opts.quick ? 2000 : 10_000;
     const settleMs = opts.quick ? 3000 : SETTLE_MS;
     const { rootfs } = opts;
-    const fakes = await startChannelFakes(['telegram', 'discord']);
+    // Before the fakes start: a root filesystem that cannot run Node fails here with nothing to clean up.
     const data: Record<string, unknown> = { gatewayNode: gatewayNodeVersion(rootfs), ...(rootfs ? { rootfs } : {}) };
+    const fakes = await startChannelFakes(['telegram', 'discord']);
     let states: Record<string, string> = {};
     try {
       const readings: IdleReading[] = [];
@@ -192,7 +193,7 @@ export const footprint: Scenario = {
     const after = data.afterTraffic as Rss;
     const withClients = data.withClients as Rss;
     const num = (k: string): number => data[k] as number;
-    const heapText = (heapMb: number): string => (Number.isFinite(heapMb) ? `${round(heapMb)} MB` : 'not readable (no /proc)');
+    const heapText = (heapMb: number): string => (Number.isFinite(heapMb) ? `${round(heapMb)} MB` : rootfs ? 'not readable (no /proc in the root filesystem)' : 'missing from /metrics');
     const rssText = (r: Rss): string => `${mb(r.total)} MB (anon ${mb(r.anon)}, file-backed ${mb(r.file)})`;
     /** Which Node the gateway ran on, when it is not the bench's own. */
     const on = rootfs ? ` (gateway on Node ${String(data.gatewayNode)} in the image's root filesystem)` : '';

@@ -1,6 +1,6 @@
 // Entry of `npm run bench [-- scenario ...] [--quick] [--profile DIR] [--rootfs DIR]`: runs the scenarios, writes results and the summary.
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { machineInfo } from './lib/machine.js';
 import { readResult, renderSummary, writeResult, RESULTS_DIR, type ScenarioResult } from './lib/results.js';
 import type { Scenario } from './lib/scenario.js';
@@ -28,7 +28,11 @@ function parseArgs(argv: string[]): { names: string[]; quick: boolean; profileDi
     const arg = argv[i] as string;
     if (arg === '--quick') quick = true;
     else if (arg === '--profile') profileDir = argv[++i];
-    else if (arg === '--rootfs') rootfs = argv[++i];
+    else if (arg === '--rootfs') {
+      const dir = argv[++i];
+      if (!dir) throw new Error('--rootfs needs the directory of the image\'s root filesystem (REHEARSAL_KEEP=1 npm run test:image keeps one)');
+      rootfs = resolve(dir);
+    }
     else names.push(arg);
   }
   return { names, quick, profileDir, rootfs };

@@ -7,7 +7,7 @@ export interface RunOptions {
   /** Run the gateway under `node --cpu-prof` and keep the profiles in this directory. */
   profileDir: string | undefined;
   /** The image's root filesystem to run the gateway in (footprint only; see GatewayOptions.rootfs). */
-  rootfs?: string | undefined;
+  rootfs: string | undefined;
   log(message: string): void;
 }
 

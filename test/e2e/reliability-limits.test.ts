@@ -93,11 +93,15 @@ describe('reliability: resource limits with a well-behaved client served through
       assert.ok(last, 'the reading subscriber saw the last answer');
       const seqs = reader.frames.filter((f) => f.type === 'event').map((f) => (f as { seq?: number }).seq ?? -1);
       assert.deepEqual(seqs, seqs.map((_, i) => (seqs[0] ?? 0) + i), 'events arrive with contiguous sequence numbers');
-      // The gateway checks buffers 50 ms after a publish, so its last check can come after the reader's last event.
-      let slowClosed = 0;
-      for (const deadline = Date.now() + 10_000; slowClosed < stalled.length && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+      const slowClosedCount = async (): Promise<number> => {
         const metrics = await rawHttp(gw.port, httpBytes('GET', '/metrics', AUTH));
-        slowClosed = Number(/clanker_ws_slow_consumers_closed (\d+)/.exec(metrics?.body ?? '')?.[1]);
+        return Number(/clanker_ws_slow_consumers_closed (\d+)/.exec(metrics?.body ?? '')?.[1] ?? 0);
+      };
+      // The gateway checks buffers 50 ms after a publish, so its last check can come after the reader's last event.
+      let slowClosed = await slowClosedCount();
+      for (const deadline = Date.now() + 10_000; slowClosed < stalled.length && Date.now() < deadline;) {
+        await new Promise((r) => setTimeout(r, 100));
+        slowClosed = await slowClosedCount();
       }
       assert.ok(slowClosed >= stalled.length, `only ${slowClosed} slow consumers closed`);
       const rssAfter = rssMb(gw.proc.pid as number);
