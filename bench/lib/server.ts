@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuTimeMs, rssOf } from './machine.js';
+import { percentile } from './stats.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = join(REPO_ROOT, 'dist/src/cli/index.js');
@@ -192,5 +193,5 @@ export async function nodeStartMs(runs: number, env: NodeJS.ProcessEnv, node: re
     await new Promise((resolve, reject) => { child.once('exit', resolve); child.once('error', reject); });
     times.push(performance.now() - started);
   }
-  return times.sort((a, b) => a - b)[Math.floor((runs - 1) / 2)] as number;
+  return percentile(times.sort((a, b) => a - b), 50);
 }

@@ -27,8 +27,8 @@ interface SessionEntry {
 /**
  * Stored turns never change: seqs are given out one by one and never reused, and reset and expiry only
  * delete. So a cached turn is never stale, new turns are the seqs after the highest seen up to the session's
- * next seq, and a deletion shows as a turn count lower than the seqs known (then the seqs are read again). Sessions are evicted least recently used first
- * once the cached text passes `maxBytes`.
+ * next seq, and a deletion shows as a turn count lower than the seqs known (then the seqs are read again).
+ * Sessions are evicted least recently used first once the cached text passes `maxBytes`.
  */
 export class TurnCache {
   private readonly sessions = new Map<string, SessionEntry>();
@@ -88,10 +88,9 @@ export class TurnCache {
   private currentSeqs(source: TurnSource, session: string, entry: SessionEntry): number[] {
     const record = source.session(session) ?? { turns: 0, nextSeq: 0 };
     const last = entry.seqs.at(-1);
-    const fresh = last === undefined ? -1 : record.nextSeq - 1 - last;
     if (last === undefined) {
       entry.seqs = source.historySeqs(session, MAX_SEQS, Number.MAX_SAFE_INTEGER);
-    } else if (fresh >= 0 && entry.seqs.length + entry.older + fresh === record.turns) {
+    } else if (record.nextSeq > last && entry.seqs.length + entry.older + (record.nextSeq - 1 - last) === record.turns) {
       // Seqs are given out one by one and the count says nothing was deleted: the new turns are the next seqs.
       for (let seq = last + 1; seq < record.nextSeq; seq++) entry.seqs.push(seq);
     } else {

@@ -5,6 +5,7 @@ import { connect, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { startGateway, type RunningGateway } from '../helpers/cli.js';
 import { httpBytes, rawHttp, stalledWsClient, withTimeout, WsProbe } from '../helpers/probe.js';
+import { waitFor } from '../helpers/actors.js';
 
 const TOKEN = 'limits-token-0123456789abcdef';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -98,11 +99,8 @@ describe('reliability: resource limits with a well-behaved client served through
         return Number(/clanker_ws_slow_consumers_closed (\d+)/.exec(metrics?.body ?? '')?.[1] ?? 0);
       };
       // The gateway checks buffers 50 ms after a publish, so its last check can come after the reader's last event.
-      let slowClosed = await slowClosedCount();
-      for (const deadline = Date.now() + 10_000; slowClosed < stalled.length && Date.now() < deadline;) {
-        await new Promise((r) => setTimeout(r, 100));
-        slowClosed = await slowClosedCount();
-      }
+      let slowClosed = 0;
+      await waitFor(async () => (slowClosed = await slowClosedCount()) >= stalled.length, 'every stalled subscriber closed', 10_000).catch(() => undefined);
       assert.ok(slowClosed >= stalled.length, `only ${slowClosed} slow consumers closed`);
       const rssAfter = rssMb(gw.proc.pid as number);
       stats.push(`unread subscribers: ${stalled.length} stalled, ${slowClosed} closed 1013, reader got ${seqs.length} events in order, RSS ${rssBefore} → ${rssAfter} MB`);

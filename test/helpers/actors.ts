@@ -25,9 +25,9 @@ export function memoryLogger(): { logger: Logger; lines: string[]; entries(): Ar
 }
 
 /** Resolves once `cond()` holds; rejects naming `what` after `ms` (generous: worker threads start slowly on a loaded machine). */
-export async function waitFor(cond: () => boolean, what: string, ms = 30_000): Promise<void> {
+export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
