@@ -16,15 +16,18 @@ const BASELINES: Record<BaselineKind, string> = {
   'raw-uws': fileURLToPath(new URL('../baselines/raw-uws.js', import.meta.url)),
   'ws-broker': fileURLToPath(new URL('../baselines/ws-broker.js', import.meta.url)),
 };
+const DURABLE_ECHO = fileURLToPath(new URL('../baselines/durable-echo.js', import.meta.url));
 
 /** A RAM-backed directory when the machine has one. */
 export const TMPFS = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 
 export type BaselineKind = 'raw-uws' | 'ws-broker';
 export type TargetKind = 'gateway' | BaselineKind;
+/** Who a ServerProcess is, in error messages. */
+type ProcessKind = TargetKind | 'durable-echo';
 
 export interface ServerProcess {
-  kind: TargetKind;
+  kind: ProcessKind;
   url: string;
   pid: number;
   /** performance.now() of this process when the child was spawned, and when it said it was listening. */
@@ -83,7 +86,7 @@ export function gatewayNodeVersion(rootfs?: string): string {
 }
 
 /** Spawns `argv` (Node and its arguments) and resolves once it logs a line with a `url`; the line is JSON (pino or the baselines). */
-function launch(kind: TargetKind, argv: string[], env: NodeJS.ProcessEnv, timeoutMs: number, cleanup: () => void): Promise<ServerProcess> {
+function launch(kind: ProcessKind, argv: string[], env: NodeJS.ProcessEnv, timeoutMs: number, cleanup: () => void): Promise<ServerProcess> {
   const spawnedAt = performance.now();
   const child: ChildProcess = spawn(argv[0] as string, argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
@@ -154,6 +157,13 @@ export async function spawnGateway(opts: GatewayOptions = {}): Promise<ServerPro
 
 export function spawnBaseline(kind: BaselineKind, nodeArgs: string[] = []): Promise<ServerProcess> {
   return launch(kind, [process.execPath, ...nodeArgs, BASELINES[kind]], cleanEnv({}), 15_000, () => undefined);
+}
+
+/** The ws-chat floor (bench/baselines/durable-echo.ts), its data in a fresh directory on tmpfs or disk. */
+export async function spawnDurableEcho(storage: 'tmpfs' | 'disk'): Promise<ServerProcess & { dataDir: string }> {
+  const dir = mkdtempSync(join(storage === 'tmpfs' ? TMPFS : tmpdir(), 'clanker-floor-'));
+  const server = await launch('durable-echo', [process.execPath, DURABLE_ECHO, dir], cleanEnv({}), 15_000, () => rmSync(dir, { recursive: true, force: true }));
+  return { ...server, dataDir: dir };
 }
 
 export function spawnTarget(kind: TargetKind): Promise<ServerProcess> {
