@@ -3,6 +3,8 @@ import type { Turn } from '../store/records.js';
 import type { ChatMessage } from './provider.js';
 
 export type HistoryTurn = Pick<Turn, 'role' | 'text'>;
+/** What placing a stored turn in a conversation needs of it (the workers' turn caches keep only this). */
+export type ConversationTurn = Pick<Turn, 'seq' | 'role' | 'text' | 'replyTo'>;
 
 /** Per-message framing (role, separators) that providers count on top of the text. */
 export const MESSAGE_OVERHEAD_TOKENS = 4;
@@ -31,10 +33,10 @@ export function turnsToRead(historyTokens: number): number {
  * later questions: each answer goes back right after the question it answers; later questions stay out.
  * Linear: a long conversation pays for one pass, not a sort.
  */
-export function conversationUpTo(upTo: readonly Turn[], later: readonly Turn[], seq: number): readonly Turn[] {
+export function conversationUpTo<T extends ConversationTurn>(upTo: readonly T[], later: readonly T[], seq: number): readonly T[] {
   if (inAnswerOrder(upTo, later, seq)) return upTo;
   // Answers to questions outside the window are collected too, but no question of `upTo` brings them in.
-  const answersTo = new Map<number, Turn[]>();
+  const answersTo = new Map<number, T[]>();
   for (const turns of [upTo, later]) {
     for (const t of turns) {
       if (!isAnswer(t) || t.replyTo >= seq) continue;
@@ -43,7 +45,7 @@ export function conversationUpTo(upTo: readonly Turn[], later: readonly Turn[], 
       else answersTo.set(t.replyTo, [t]);
     }
   }
-  const out: Turn[] = [];
+  const out: T[] = [];
   for (const t of upTo) {
     if (isAnswer(t)) continue;
     out.push(t);
@@ -54,7 +56,7 @@ export function conversationUpTo(upTo: readonly Turn[], later: readonly Turn[], 
 }
 
 /** An assistant turn that answers a stored question (notes and older answers carry no `replyTo`). */
-function isAnswer(t: Turn): t is Turn & { replyTo: number } {
+function isAnswer<T extends ConversationTurn>(t: T): t is T & { replyTo: number } {
   return t.role === 'assistant' && t.replyTo !== undefined;
 }
 
@@ -62,9 +64,9 @@ function isAnswer(t: Turn): t is Turn & { replyTo: number } {
  * Whether conversationUpTo would return `upTo` unchanged (the usual case: no messages queued): every answer in it
  * follows its question, which comes before `seq`, and no later answer belongs before `seq`. One pass, nothing copied.
  */
-function inAnswerOrder(upTo: readonly Turn[], later: readonly Turn[], seq: number): boolean {
+function inAnswerOrder(upTo: readonly ConversationTurn[], later: readonly ConversationTurn[], seq: number): boolean {
   for (const t of later) if (isAnswer(t) && t.replyTo < seq) return false;
-  let previous: Turn | undefined;
+  let previous: ConversationTurn | undefined;
   for (const t of upTo) {
     if (isAnswer(t) && (t.replyTo >= seq || previous?.role !== 'user' || previous.seq !== t.replyTo)) return false;
     previous = t;

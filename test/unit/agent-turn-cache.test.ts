@@ -113,19 +113,52 @@ describe('TurnCache', () => {
     assert.equal(cache.history(s, 'b', 10, 0)[0]?.text, 'from b');
   });
 
-  test('evicts least recently used sessions past its size, never the one being read', () => {
+  /** Five turns of 200 characters: 2,500 cache bytes per session, so 5,000 bytes hold two. */
+  function threeSessions(): ReturnType<typeof store> {
     const s = store();
-    const cache = new TurnCache(5000);
     for (const session of ['a', 'b', 'c']) for (let i = 0; i < 5; i++) s.add(session, 'x'.repeat(200));
-    cache.history(s, 'a', 10, 4);
-    cache.history(s, 'b', 10, 4);
-    cache.history(s, 'a', 10, 4);
-    cache.history(s, 'c', 10, 4);
+    return s;
+  }
+  const read = (cache: TurnCache, s: TurnSource, session: string): number => cache.history(s, session, 10, 4).length;
+
+  test('a session read again soon pushes out the sessions idle for longer, least recently used first', () => {
+    const s = threeSessions();
+    const cache = new TurnCache(5000);
+    for (const session of ['a', 'b', 'c', 'c']) read(cache, s, session);
     assert.ok(cache.size <= 5000);
     const before = s.decodes;
-    cache.history(s, 'c', 10, 4);
-    assert.equal(s.decodes, before, 'the session just read stays cached');
-    cache.history(s, 'b', 10, 4);
-    assert.equal(s.decodes, before + 5, 'the least recently used session was evicted');
+    read(cache, s, 'c');
+    read(cache, s, 'b');
+    assert.equal(s.decodes, before, 'c (read twice in a row) and b stay cached');
+    read(cache, s, 'a');
+    assert.equal(s.decodes, before + 5, 'a, idle the longest, was evicted');
+  });
+
+  test('a cycle of more sessions than fit keeps those that fit cached instead of evicting each before its turn', () => {
+    const s = threeSessions();
+    const cache = new TurnCache(5000);
+    cache.rememberLimit('c', 7);
+    for (const session of ['a', 'b', 'c']) read(cache, s, session);
+    cache.rememberLimit('c', 7);
+    for (let cycle = 0; cycle < 5; cycle++) {
+      const before = s.decodes;
+      for (const session of ['a', 'b', 'c']) assert.equal(read(cache, s, session), 5);
+      // Least recently used eviction would decode all 15 turns every cycle.
+      assert.equal(s.decodes - before, 5, `cycle ${cycle}: only the session that does not fit is decoded again`);
+      assert.ok(cache.size <= 5000);
+    }
+    assert.equal(cache.lastLimit('c'), 7, 'the session that gave back its turns keeps its history size');
+  });
+
+  test('caches only what a conversation needs of a turn', () => {
+    const s = store();
+    const cache = new TurnCache();
+    s.add('a', 'question');
+    s.add('a', 'answer');
+    s.rows.set('a', [
+      { seq: 0, role: 'user', text: 'question', ts: 0, channel: 'ws', sender: { id: 'u1', name: 'Ann' }, externalId: 'ws-1' },
+      { seq: 1, role: 'assistant', text: 'answer', ts: 1, channel: 'ws', replyTo: 0, usage: { input: 3, output: 1 }, provider: 'echo', model: 'echo' },
+    ]);
+    assert.deepEqual(cache.history(s, 'a', 10, 1), [{ seq: 0, role: 'user', text: 'question' }, { seq: 1, role: 'assistant', text: 'answer', replyTo: 0 }]);
   });
 });
