@@ -63,6 +63,9 @@ app.ws('/ws', {
       (err: unknown) => reply(false, `"error":{"code":"internal","message":${JSON.stringify(String(err))}}`),
     );
   },
+  close: (ws) => {
+    closed.add(ws);
+  },
 });
 
 app.listen('127.0.0.1', 0, (socket) => {

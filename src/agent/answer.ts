@@ -37,7 +37,7 @@ export async function answerCall(ctx: AnswerContext, call: AgentCall, onDelta: (
     return { turns: conversationUpTo(upTo, later, call.seq), complete: upTo.length < limit };
   }, agent.history_tokens, cache.lastLimit(call.session));
   // The next turn of this conversation most likely needs as many: it starts there instead of growing again.
-  cache.rememberLimit(call.session, needed);
+  cache.finishRead(call.session, needed);
   const last = turns.at(-1);
   if (last?.seq !== call.seq || last.role !== 'user') {
     throw new AppError('not_found', `session ${call.session} has no user turn ${call.seq} to answer`);

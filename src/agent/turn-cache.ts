@@ -25,6 +25,13 @@ function slim(turn: Turn): ConversationTurn {
 }
 /** Newest seqs kept per session: more than any history read asks for (turnsToRead caps at 2000). */
 const MAX_SEQS = 4096;
+/** Bytes of a session's entry besides its turns: the entry itself, and each seq it knows. */
+const ENTRY_OVERHEAD = 200;
+const SEQ_BYTES = 8;
+/** Decoded turns kept beyond a session's history window before the older ones are dropped (amortizes the pass). */
+const PRUNE_SLACK = 64;
+/** Sessions dropped from the cache whose last read is remembered (~100 bytes each), so that their next one counts. */
+const MAX_GHOSTS = 4096;
 
 interface SessionEntry {
   turns: Map<number, ConversationTurn>;
@@ -33,28 +40,35 @@ interface SessionEntry {
   older: number;
   /** How many turns the last history read of this session needed. */
   lastLimit: number | undefined;
-  /** The cache's read count at this session's last read. */
+  /** The cache's turn count at this session's last turn. */
   usedAt: number;
-  /** Reads between its last two reads: how soon it comes back (Infinity before its second read). */
+  /** Turns (of any session) between its last two: how soon it comes back (Infinity when it never did). */
   reuse: number;
 }
+
+/** What the cache remembers of a session it dropped. */
+interface Ghost { usedAt: number; lastLimit: number | undefined }
 
 /**
  * Stored turns never change: seqs are given out one by one and never reused, and reset and expiry only
  * delete. So a cached turn is never stale, new turns are the seqs after the highest seen up to the session's
  * next seq, and a deletion shows as a turn count lower than the seqs known (then the seqs are read again).
- * Past `maxBytes` of cached text, the session just read pushes out, least recently used first, only sessions idle for
- * longer than it took to come back itself; if that is not enough room, it gives back its own decoded turns. Plain LRU
- * would fail a cycle of more active sessions than fit by evicting each just before its next turn (a full decode every
- * turn); this keeps those that fit, and a session read for the first time is cached only if there is room.
+ *
+ * A turn reads a session (one or more `history` calls) and ends with `finishRead`. Past `maxBytes`, the session
+ * just read pushes out, least recently used first, only sessions idle for more turns than it took to come back
+ * itself; if that is not room enough, it is dropped itself. Plain LRU fails a cycle of more active sessions than fit:
+ * it evicts each just before its next turn, so every turn decodes its whole history; this keeps those that fit. A
+ * dropped session's last turn is remembered, so when it comes back soon it can push out sessions gone quiet.
  */
 export class TurnCache {
   private readonly sessions = new Map<string, SessionEntry>();
+  private readonly ghosts = new Map<string, Ghost>();
   private bytes = 0;
-  private reads = 0;
+  private turns = 0;
 
   constructor(private readonly maxBytes = 8 * 2 ** 20) {}
 
+  /** Bytes counted for cached turns and session entries. */
   get size(): number {
     return this.bytes;
   }
@@ -78,37 +92,53 @@ export class TurnCache {
       }
       out.push(turn);
     }
-    this.evict(session);
     return out;
+  }
+
+  /**
+   * Ends a turn's reads of `session`: remembers the history size it needed (the next turn starts there), drops
+   * decoded turns well before that window, and makes room if the cache is over its size.
+   */
+  finishRead(session: string, limit: number): void {
+    const entry = this.sessions.get(session);
+    if (!entry) return;
+    this.turns++;
+    entry.reuse = this.turns - entry.usedAt;
+    entry.usedAt = this.turns;
+    entry.lastLimit = limit;
+    // Re-inserted so that the Map's order is least recently used first.
+    this.sessions.delete(session);
+    this.sessions.set(session, entry);
+    if (entry.turns.size > limit + PRUNE_SLACK) this.pruneBefore(entry, entry.seqs[Math.max(0, entry.seqs.length - limit)] ?? 0);
+    this.evict(session, entry);
   }
 
   /** The history size the last read of this session needed, to start the next read there. */
   lastLimit(session: string): number | undefined {
-    return this.sessions.get(session)?.lastLimit;
-  }
-
-  rememberLimit(session: string, limit: number): void {
-    const entry = this.sessions.get(session);
-    if (entry) entry.lastLimit = limit;
+    return (this.sessions.get(session) ?? this.ghosts.get(session))?.lastLimit;
   }
 
   clear(): void {
     this.sessions.clear();
+    this.ghosts.clear();
     this.bytes = 0;
   }
 
   private entry(session: string): SessionEntry {
-    const entry = this.sessions.get(session) ?? { turns: new Map<number, ConversationTurn>(), seqs: [], older: 0, lastLimit: undefined, usedAt: -Infinity, reuse: Infinity };
-    this.reads++;
-    entry.reuse = this.reads - entry.usedAt;
-    entry.usedAt = this.reads;
-    // Re-inserted so that the Map's order is least recently used first.
-    this.sessions.delete(session);
+    const known = this.sessions.get(session);
+    if (known) return known;
+    const ghost = this.ghosts.get(session);
+    this.ghosts.delete(session);
+    const entry: SessionEntry = {
+      turns: new Map(), seqs: [], older: 0, lastLimit: ghost?.lastLimit, usedAt: ghost?.usedAt ?? -Infinity, reuse: Infinity,
+    };
     this.sessions.set(session, entry);
+    this.bytes += ENTRY_OVERHEAD;
     return entry;
   }
 
   private currentSeqs(source: TurnSource, session: string, entry: SessionEntry): number[] {
+    const known = entry.seqs.length;
     const record = source.session(session) ?? { turns: 0, nextSeq: 0 };
     const last = entry.seqs.at(-1);
     if (last === undefined) {
@@ -128,30 +158,38 @@ export class TurnCache {
     }
     if (entry.seqs.length > MAX_SEQS) entry.seqs.splice(0, entry.seqs.length - MAX_SEQS);
     entry.older = Math.max(0, record.turns - entry.seqs.length);
+    this.bytes += (entry.seqs.length - known) * SEQ_BYTES;
     return entry.seqs;
   }
 
-  private evict(current: string): void {
-    const reader = this.sessions.get(current);
-    if (this.bytes <= this.maxBytes || !reader) return;
+  private pruneBefore(entry: SessionEntry, first: number): void {
+    for (const [seq, turn] of entry.turns) {
+      if (seq >= first) continue;
+      entry.turns.delete(seq);
+      this.bytes -= turnBytes(turn);
+    }
+  }
+
+  private evict(current: string, reader: SessionEntry): void {
     for (const [session, entry] of this.sessions) {
       if (this.bytes <= this.maxBytes) return;
-      if (session === current) continue;
-      // Least recently used first: once one was read within the reader's own reuse distance, so were all after it.
-      if (this.reads - entry.usedAt <= reader.reuse) break;
+      if (entry === reader) continue;
+      // Least recently used first: once one had a turn within the reader's own reuse distance, so had all after it.
+      if (this.turns - entry.usedAt <= reader.reuse) break;
       this.drop(session, entry);
     }
-    // Its seqs and history size stay: the next read decodes its turns again, but in one read of the right size.
-    if (this.bytes > this.maxBytes) this.forgetTurns(reader);
+    if (this.bytes > this.maxBytes) this.drop(current, reader);
   }
 
   private drop(session: string, entry: SessionEntry): void {
     this.sessions.delete(session);
-    this.forgetTurns(entry);
-  }
-
-  private forgetTurns(entry: SessionEntry): void {
     for (const turn of entry.turns.values()) this.bytes -= turnBytes(turn);
-    entry.turns.clear();
+    this.bytes -= ENTRY_OVERHEAD + entry.seqs.length * SEQ_BYTES;
+    this.ghosts.delete(session);
+    this.ghosts.set(session, { usedAt: entry.usedAt, lastLimit: entry.lastLimit });
+    for (const oldest of this.ghosts.keys()) {
+      if (this.ghosts.size <= MAX_GHOSTS) break;
+      this.ghosts.delete(oldest);
+    }
   }
 }

@@ -1,4 +1,4 @@
-// The ws-chat floor (bench/baselines/durable-echo.ts) must do the gateway's wire work and acknowledge only stored turns,
+// The ws-chat floor (bench/baselines/durable-echo.ts) must send the gateway's frames and store both turns of a chat,
 // or the bench's gateway ÷ baseline ratios compare different things.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,25 +23,33 @@ async function chatFrames(url: string, session: string, text: string): Promise<F
 }
 
 describe('durable-echo baseline', () => {
-  let floor: ServerProcess & { dataDir: string };
-  let gateway: ServerProcess;
+  let floorProcess: (ServerProcess & { dataDir: string }) | undefined;
+  let gatewayProcess: ServerProcess | undefined;
+  const started = (): { floor: ServerProcess & { dataDir: string }; gateway: ServerProcess } => {
+    if (!floorProcess || !gatewayProcess) throw new Error('the baseline or the gateway did not start');
+    return { floor: floorProcess, gateway: gatewayProcess };
+  };
 
   before(async () => {
-    [floor, gateway] = await Promise.all([spawnDurableEcho('tmpfs'), spawnGateway({ tmpfs: true })]);
-    await waitFor200(gateway.url, '/ready', 30_000);
+    floorProcess = await spawnDurableEcho('tmpfs');
+    gatewayProcess = await spawnGateway({ tmpfs: true });
+    await waitFor200(gatewayProcess.url, '/ready', 30_000);
   });
   after(async () => {
-    await Promise.all([floor.stop(), gateway.stop()]);
+    await floorProcess?.stop();
+    await gatewayProcess?.stop();
   });
 
   test('answers a one-word chat turn with the same frames as the gateway: one chat.delta event, then the result', async () => {
     // One word, as the bench's probe texts: the echo provider streams a longer text in up to four deltas.
+    const { floor, gateway } = started();
     const [ours, theirs] = await Promise.all([chatFrames(gateway.url, 'ws:frames', 'hello-floor'), chatFrames(floor.url, 'ws:frames', 'hello-floor')]);
     assert.deepEqual(theirs, ours);
     assert.deepEqual(theirs.map((f) => f.event ?? f.type), ['chat.delta', 'res']);
   });
 
-  test('has both turns on disk by the time it answers', async () => {
+  test('stores both turns of each chat, with their seqs and roles', async () => {
+    const { floor } = started();
     const client = await TestWsClient.connect(floor.url);
     try {
       for (const text of ['first', 'second']) assert.equal((await client.request('chat', { session: 'ws:disk', text })).ok, true);
@@ -59,6 +67,7 @@ describe('durable-echo baseline', () => {
   });
 
   test('refuses a chat without text, saying what it expected', async () => {
+    const { floor } = started();
     const client = await TestWsClient.connect(floor.url);
     try {
       const res = await client.request('chat', { session: 'ws:bad' });

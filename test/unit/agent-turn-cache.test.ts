@@ -113,41 +113,75 @@ describe('TurnCache', () => {
     assert.equal(cache.history(s, 'b', 10, 0)[0]?.text, 'from b');
   });
 
-  /** Five turns of 200 characters: 2,500 cache bytes per session, so 5,000 bytes hold two. */
+  /** Five turns of 200 characters: 2,740 cache bytes per session (turns, entry, seqs), so 5,600 bytes hold two. */
   function threeSessions(): ReturnType<typeof store> {
     const s = store();
     for (const session of ['a', 'b', 'c']) for (let i = 0; i < 5; i++) s.add(session, 'x'.repeat(200));
     return s;
   }
-  const read = (cache: TurnCache, s: TurnSource, session: string): number => cache.history(s, session, 10, 4).length;
+  /** One turn's reads as answer.ts makes them: growing history reads, then finishRead. */
+  function turn(cache: TurnCache, s: TurnSource, session: string, limits: number[] = [10]): number {
+    let got = 0;
+    for (const limit of limits) got = cache.history(s, session, limit, Number.MAX_SAFE_INTEGER).length;
+    cache.finishRead(session, limits.at(-1) as number);
+    return got;
+  }
 
-  test('a session read again soon pushes out the sessions idle for longer, least recently used first', () => {
+  test('a session back soon pushes out the sessions idle for more turns, least recently used first', () => {
     const s = threeSessions();
-    const cache = new TurnCache(5000);
-    for (const session of ['a', 'b', 'c', 'c']) read(cache, s, session);
-    assert.ok(cache.size <= 5000);
+    const cache = new TurnCache(5600);
+    for (const session of ['a', 'b', 'c', 'c']) turn(cache, s, session);
+    assert.ok(cache.size <= 5600);
     const before = s.decodes;
-    read(cache, s, 'c');
-    read(cache, s, 'b');
-    assert.equal(s.decodes, before, 'c (read twice in a row) and b stay cached');
-    read(cache, s, 'a');
+    turn(cache, s, 'c');
+    turn(cache, s, 'b');
+    assert.equal(s.decodes, before, 'c (two turns in a row) and b stay cached');
+    turn(cache, s, 'a');
     assert.equal(s.decodes, before + 5, 'a, idle the longest, was evicted');
   });
 
-  test('a cycle of more sessions than fit keeps those that fit cached instead of evicting each before its turn', () => {
+  test('a cycle of more sessions than fit keeps those that fit cached, however many reads a turn makes', () => {
     const s = threeSessions();
-    const cache = new TurnCache(5000);
-    cache.rememberLimit('c', 7);
-    for (const session of ['a', 'b', 'c']) read(cache, s, session);
-    cache.rememberLimit('c', 7);
+    const cache = new TurnCache(5600);
+    for (const session of ['a', 'b', 'c']) turn(cache, s, session, [2, 10]);
     for (let cycle = 0; cycle < 5; cycle++) {
       const before = s.decodes;
-      for (const session of ['a', 'b', 'c']) assert.equal(read(cache, s, session), 5);
+      for (const session of ['a', 'b', 'c']) assert.equal(turn(cache, s, session, [2, 10]), 5);
       // Least recently used eviction would decode all 15 turns every cycle.
       assert.equal(s.decodes - before, 5, `cycle ${cycle}: only the session that does not fit is decoded again`);
-      assert.ok(cache.size <= 5000);
+      assert.ok(cache.size <= 5600);
     }
-    assert.equal(cache.lastLimit('c'), 7, 'the session that gave back its turns keeps its history size');
+    assert.equal(cache.lastLimit('c'), 10, 'the session dropped each turn keeps its history size');
+  });
+
+  test('stays within its size when many sessions are read once, and quiet ones do not keep a new one out', () => {
+    const s = store();
+    const cache = new TurnCache(50_000);
+    // ~6,500 bytes each: the first seven fill the cache and then go quiet.
+    for (let i = 0; i < 300; i++) {
+      for (let t = 0; t < 30; t++) s.add(`s${i}`, 'x'.repeat(50));
+      turn(cache, s, `s${i}`, [8, 32]);
+      assert.ok(cache.size <= 50_000, `after session ${i}: ${cache.size} bytes`);
+    }
+    // ~8,500 bytes: more than the room the seven leave.
+    for (let t = 0; t < 40; t++) s.add('new', 'x'.repeat(50));
+    turn(cache, s, 'new', [40]);
+    turn(cache, s, 'new', [40]);
+    const before = s.decodes;
+    turn(cache, s, 'new', [40]);
+    assert.equal(s.decodes, before, 'a session back after one turn is cached over sessions quiet for hundreds');
+  });
+
+  test('keeps the decoded turns near its history window, not the whole session', () => {
+    const s = store();
+    const cache = new TurnCache();
+    for (let t = 0; t < 1000; t++) {
+      s.add('long', `turn ${t}`);
+      turn(cache, s, 'long', [10]);
+    }
+    assert.equal(s.decodes, 1000, 'each turn decoded once');
+    // 1,000 seqs at 8 bytes, the entry, and at most the window, its slack and one more turn (~116 bytes each).
+    assert.ok(cache.size < 8200 + 75 * 120, `${cache.size} bytes for a 10-turn window`);
   });
 
   test('caches only what a conversation needs of a turn', () => {
