@@ -4,7 +4,7 @@ import type { Logger } from '../log/logger.js';
 import type { StoreReader } from '../store/store.js';
 import type { Turn } from '../store/records.js';
 import type { AgentActorOptions, AgentCall, AgentDelta, AgentResult } from '../actors/messages.js';
-import { conversationUpTo, readHistory } from './history.js';
+import { conversationUpTo, readHistory, type ConversationTurn } from './history.js';
 import type { Provider } from './provider.js';
 import { runAgent } from './runner.js';
 import type { TurnCache } from './turn-cache.js';
@@ -30,14 +30,19 @@ export async function answerCall(ctx: AnswerContext, call: AgentCall, onDelta: (
   const reader = ctx.reader.latest();
   let later: Turn[] | undefined;
   let needed = 0;
-  const turns = readHistory((limit) => {
-    needed = limit;
-    const upTo = cache.history(reader, call.session, limit, call.seq);
-    later ??= reader.turnsAfter(call.session, call.seq, LATER_TURNS);
-    return { turns: conversationUpTo(upTo, later, call.seq), complete: upTo.length < limit };
-  }, agent.history_tokens, cache.lastLimit(call.session));
-  // The next turn of this conversation most likely needs as many: it starts there instead of growing again.
-  cache.finishRead(call.session, needed);
+  let turns: readonly ConversationTurn[];
+  try {
+    turns = readHistory((limit) => {
+      needed = limit;
+      const upTo = cache.history(reader, call.session, limit, call.seq);
+      later ??= reader.turnsAfter(call.session, call.seq, LATER_TURNS);
+      return { turns: conversationUpTo(upTo, later, call.seq), complete: upTo.length < limit };
+    }, agent.history_tokens, cache.lastLimit(call.session));
+  } finally {
+    // Also after a failed read: the cache's order and size rely on every read being finished. The next turn of this
+    // conversation most likely needs as many turns: it starts there instead of growing again.
+    if (needed > 0) cache.finishRead(call.session, needed);
+  }
   const last = turns.at(-1);
   if (last?.seq !== call.seq || last.role !== 'user') {
     throw new AppError('not_found', `session ${call.session} has no user turn ${call.seq} to answer`);

@@ -44,6 +44,8 @@ interface SessionEntry {
   usedAt: number;
   /** Turns (of any session) between its last two: how soon it comes back (Infinity when it never did). */
   reuse: number;
+  /** The oldest seq of the last window read: decoded turns before it are not needed by the next turn. */
+  windowStart: number;
 }
 
 /** What the cache remembers of a session it dropped. */
@@ -80,6 +82,7 @@ export class TurnCache {
     let end = seqs.length;
     while (end > 0 && (seqs[end - 1] as number) > maxSeq) end--;
     const wanted = end >= limit || entry.older === 0 ? seqs.slice(Math.max(0, end - limit), end) : source.historySeqs(session, limit, maxSeq);
+    entry.windowStart = wanted[0] ?? 0;
     const out: ConversationTurn[] = [];
     for (const seq of wanted) {
       let turn = entry.turns.get(seq);
@@ -109,7 +112,7 @@ export class TurnCache {
     // Re-inserted so that the Map's order is least recently used first.
     this.sessions.delete(session);
     this.sessions.set(session, entry);
-    if (entry.turns.size > limit + PRUNE_SLACK) this.pruneBefore(entry, entry.seqs[Math.max(0, entry.seqs.length - limit)] ?? 0);
+    if (entry.turns.size > limit + PRUNE_SLACK) this.pruneBefore(entry, entry.windowStart);
     this.evict(session, entry);
   }
 
@@ -130,7 +133,7 @@ export class TurnCache {
     const ghost = this.ghosts.get(session);
     this.ghosts.delete(session);
     const entry: SessionEntry = {
-      turns: new Map(), seqs: [], older: 0, lastLimit: ghost?.lastLimit, usedAt: ghost?.usedAt ?? -Infinity, reuse: Infinity,
+      turns: new Map(), seqs: [], older: 0, lastLimit: ghost?.lastLimit, usedAt: ghost?.usedAt ?? -Infinity, reuse: Infinity, windowStart: 0,
     };
     this.sessions.set(session, entry);
     this.bytes += ENTRY_OVERHEAD;

@@ -89,7 +89,30 @@ describe('TurnCache', () => {
       c.change(s);
       assert.deepEqual(cache.history(s, 'a', 50, 100).map((t) => t.seq), s.historySeqs('a', 50, 100));
     });
+
+    test(`after ${c.name}: its size counts exactly what it holds`, () => {
+      const s = store();
+      // One byte: every session is dropped when its turn ends, so what remains is what the count got wrong.
+      const cache = new TurnCache(1);
+      for (let i = 0; i < 6; i++) s.add('a', `t${i}`);
+      cache.history(s, 'a', 50, 100);
+      c.change(s);
+      cache.history(s, 'a', 50, 100);
+      cache.finishRead('a', 50);
+      assert.equal(cache.size, 0);
+    });
   }
+
+  test('its size counts exactly what it holds for a session longer than the seqs it keeps', () => {
+    const s = store();
+    const cache = new TurnCache(1);
+    for (let i = 0; i < 5000; i++) s.add('a', `t${i}`);
+    cache.history(s, 'a', 2000, 4999);
+    s.add('a', 'n1');
+    cache.history(s, 'a', 2000, 5000);
+    cache.finishRead('a', 2000);
+    assert.equal(cache.size, 0);
+  });
 
   test('a session longer than the seqs it keeps still reads its older turns from the store', () => {
     const s = store();
@@ -113,12 +136,13 @@ describe('TurnCache', () => {
     assert.equal(cache.history(s, 'b', 10, 0)[0]?.text, 'from b');
   });
 
-  /** Five turns of 200 characters: 2,740 cache bytes per session (turns, entry, seqs), so 5,600 bytes hold two. */
-  function threeSessions(): ReturnType<typeof store> {
+  /** Sessions of five 200-character turns each. */
+  function sessions(...names: string[]): ReturnType<typeof store> {
     const s = store();
-    for (const session of ['a', 'b', 'c']) for (let i = 0; i < 5; i++) s.add(session, 'x'.repeat(200));
+    for (const session of names) for (let i = 0; i < 5; i++) s.add(session, 'x'.repeat(200));
     return s;
   }
+  const threeSessions = (): ReturnType<typeof store> => sessions('a', 'b', 'c');
   /** One turn's reads as answer.ts makes them: growing history reads, then finishRead. */
   function turn(cache: TurnCache, s: TurnSource, session: string, limits: number[] = [10]): number {
     let got = 0;
@@ -126,12 +150,18 @@ describe('TurnCache', () => {
     cache.finishRead(session, limits.at(-1) as number);
     return got;
   }
+  /** A size that holds two such sessions and not three, from what the cache counts for one. */
+  const twoFit = ((): number => {
+    const cache = new TurnCache();
+    turn(cache, sessions('one'), 'one');
+    return Math.floor(2.5 * cache.size);
+  })();
 
   test('a session back soon pushes out the sessions idle for more turns, least recently used first', () => {
     const s = threeSessions();
-    const cache = new TurnCache(5600);
+    const cache = new TurnCache(twoFit);
     for (const session of ['a', 'b', 'c', 'c']) turn(cache, s, session);
-    assert.ok(cache.size <= 5600);
+    assert.ok(cache.size <= twoFit);
     const before = s.decodes;
     turn(cache, s, 'c');
     turn(cache, s, 'b');
@@ -142,16 +172,36 @@ describe('TurnCache', () => {
 
   test('a cycle of more sessions than fit keeps those that fit cached, however many reads a turn makes', () => {
     const s = threeSessions();
-    const cache = new TurnCache(5600);
+    const cache = new TurnCache(twoFit);
     for (const session of ['a', 'b', 'c']) turn(cache, s, session, [2, 10]);
     for (let cycle = 0; cycle < 5; cycle++) {
       const before = s.decodes;
       for (const session of ['a', 'b', 'c']) assert.equal(turn(cache, s, session, [2, 10]), 5);
       // Least recently used eviction would decode all 15 turns every cycle.
       assert.equal(s.decodes - before, 5, `cycle ${cycle}: only the session that does not fit is decoded again`);
-      assert.ok(cache.size <= 5600);
+      assert.ok(cache.size <= twoFit);
     }
     assert.equal(cache.lastLimit('c'), 10, 'the session dropped each turn keeps its history size');
+  });
+
+  test('a session read again moves to the back of the eviction order', () => {
+    const s = threeSessions();
+    const cache = new TurnCache(twoFit);
+    for (const session of ['a', 'b', 'a', 'c', 'c']) turn(cache, s, session);
+    const before = s.decodes;
+    turn(cache, s, 'a');
+    assert.equal(s.decodes, before, 'b, not a, made room for c');
+  });
+
+  test('sessions read once do not push out a pair that keeps coming back', () => {
+    const s = sessions('a', 'b', ...Array.from({ length: 10 }, (_, i) => `once${i}`));
+    const cache = new TurnCache(twoFit);
+    for (const session of ['a', 'b', 'a', 'b']) turn(cache, s, session);
+    for (let i = 0; i < 10; i++) turn(cache, s, `once${i}`);
+    const before = s.decodes;
+    turn(cache, s, 'a');
+    turn(cache, s, 'b');
+    assert.equal(s.decodes, before);
   });
 
   test('stays within its size when many sessions are read once, and quiet ones do not keep a new one out', () => {
@@ -180,8 +230,10 @@ describe('TurnCache', () => {
       turn(cache, s, 'long', [10]);
     }
     assert.equal(s.decodes, 1000, 'each turn decoded once');
-    // 1,000 seqs at 8 bytes, the entry, and at most the window, its slack and one more turn (~116 bytes each).
-    assert.ok(cache.size < 8200 + 75 * 120, `${cache.size} bytes for a 10-turn window`);
+    turn(cache, s, 'long', [10]);
+    assert.equal(s.decodes, 1000, 'the window is cached');
+    turn(cache, s, 'long', [500]);
+    assert.ok(s.decodes >= 1000 + 400, `${s.decodes - 1000} of 500 decoded again: the older turns were dropped`);
   });
 
   test('caches only what a conversation needs of a turn', () => {
