@@ -2,7 +2,7 @@
 import { tmpdir } from 'node:os';
 import { LoadProcess, type IpcMessage } from './lib/procs.js';
 import { spawnDurableEcho, spawnGateway, waitFor200, TMPFS, type ServerProcess } from './lib/server.js';
-import { Histogram, round, type HistogramData, type LatencySummary } from './lib/stats.js';
+import { Histogram, ratio, round, type HistogramData, type LatencySummary } from './lib/stats.js';
 import type { Cell, ScenarioReport, TargetCheck } from './lib/results.js';
 import type { RunOptions, Scenario } from './lib/scenario.js';
 
@@ -87,9 +87,6 @@ async function runOn(server: Server, storage: 'disk' | 'tmpfs', phaseMs: number,
 }
 
 const samePhase = (a: PhaseFigures, b: PhaseFigures): boolean => a.storage === b.storage && a.phase === b.phase && a.load === b.load;
-
-/** gateway ÷ baseline, to two decimals; NaN when the baseline has no figure. */
-const ratio = (ours: number, theirs: number): number => (theirs > 0 ? Math.round((ours / theirs) * 100) / 100 : NaN);
 
 /** Each gateway phase beside the baseline's phase under the same load and storage: latency, CPU and rate ratios. */
 export function againstBaseline(phases: readonly PhaseFigures[]): Cell[][] {

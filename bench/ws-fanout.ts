@@ -1,15 +1,11 @@
 // ws-fanout: N subscribed WebSocket clients, messages injected over HTTP; the gateway against raw uWS and a `ws` broker.
 import { runFanout, type FanoutRun } from './lib/fanout-run.js';
 import { spawnTarget, type TargetKind } from './lib/server.js';
-import { round } from './lib/stats.js';
+import { ratio, round } from './lib/stats.js';
 import type { Cell, ScenarioReport, Table, TargetCheck } from './lib/results.js';
 import type { RunOptions, Scenario } from './lib/scenario.js';
 
 const TARGETS: TargetKind[] = ['gateway', 'raw-uws', 'ws-broker'];
-
-function ratio(a: number, b: number): number {
-  return b > 0 ? round(a / b) : NaN;
-}
 
 function find(runs: FanoutRun[], target: TargetKind, clients: number): FanoutRun | undefined {
   return runs.find((r) => r.target === target && r.clients === clients);

@@ -133,3 +133,8 @@ export function round(value: number): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
+
+/** ours ÷ theirs, rounded for display; NaN when theirs has no figure (0 or missing). */
+export function ratio(ours: number, theirs: number): number {
+  return theirs > 0 ? round(ours / theirs) : NaN;
+}

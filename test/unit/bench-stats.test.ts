@@ -1,7 +1,7 @@
 // Tests of the benchmark statistics: nearest-rank percentiles and the mergeable log-bucketed histogram.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Histogram, percentile, round, summarize } from '../../bench/lib/stats.js';
+import { Histogram, percentile, ratio, round, summarize } from '../../bench/lib/stats.js';
 
 describe('percentile (nearest rank)', () => {
   const sorted = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
@@ -74,5 +74,11 @@ describe('Histogram', () => {
 describe('round', () => {
   for (const [v, want] of [[1234.5678, 1235], [12.345, 12.3], [1.2345, 1.23], [0.12345, 0.123]] as const) {
     test(`${v} → ${want}`, () => assert.equal(round(v), want));
+  }
+});
+
+describe('ratio', () => {
+  for (const [ours, theirs, want] of [[6, 1.5, 4], [999, 1000, 0.999], [1, 3, 0.333], [250, 2, 125], [1, 0, NaN], [1, NaN, NaN]] as const) {
+    test(`${ours} ÷ ${theirs} is ${want}`, () => assert.ok(Object.is(ratio(ours, theirs), want)));
   }
 });
