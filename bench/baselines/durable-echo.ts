@@ -16,10 +16,12 @@ mkdirSync(dataDir, { recursive: true });
 const root = open({ path: join(dataDir, 'floor.lmdb'), mapSize: 256 * 1024 * 1024, maxDbs: 2 });
 const turns = root.openDB<{ role: 'user' | 'assistant'; text: string; ts: number }, [string, number]>({ name: 'messages', encoding: 'msgpack' });
 const nextSeq = new Map<string, number>();
-/** Sockets closed while their turn was being committed: uWS throws on a send to them. */
-const closed = new WeakSet<object>();
-/** Per connection, the seq of its last direct event, as the gateway numbers them. */
-const directSeq = new WeakMap<object, number>();
+
+/**
+ * Per connection (uWS user data): closed while a turn was being committed (uWS throws on a send to it), and the seq
+ * of its last direct event, numbered as the gateway numbers them.
+ */
+interface Connection { closed?: true; eventSeq?: number }
 
 interface ChatRequest { id: string; method: string; params?: { session?: unknown; text?: unknown } }
 
@@ -34,15 +36,16 @@ function parse(frame: string): ChatRequest | undefined {
 
 const { uws } = loadUws();
 const app = uws.App();
-app.ws('/ws', {
+app.ws<Connection>('/ws', {
   maxPayloadLength: 1 << 20,
   idleTimeout: 120,
   sendPingsAutomatically: true,
   message: (ws, message) => {
     const req = parse(Buffer.from(message).toString());
     if (!req) return;
+    const connection = ws.getUserData();
     const send = (frame: string): void => {
-      if (!closed.has(ws)) ws.send(frame);
+      if (!connection.closed) ws.send(frame);
     };
     const reply = (ok: boolean, body: string): void => send(`{"type":"res","id":${JSON.stringify(req.id)},"ok":${ok},${body}}`);
     const { session, text } = req.params ?? {};
@@ -53,9 +56,8 @@ app.ws('/ws', {
     const seq = nextSeq.get(session) ?? 0;
     nextSeq.set(session, seq + 2);
     const answered = turns.put([session, seq], { role: 'user', text, ts: Date.now() }).then(() => {
-      const eventSeq = (directSeq.get(ws) ?? 0) + 1;
-      directSeq.set(ws, eventSeq);
-      send(`{"type":"event","event":"chat.delta","topic":null,"seq":${eventSeq},"data":${JSON.stringify({ session, text })}}`);
+      connection.eventSeq = (connection.eventSeq ?? 0) + 1;
+      send(`{"type":"event","event":"chat.delta","topic":null,"seq":${connection.eventSeq},"data":${JSON.stringify({ session, text })}}`);
       return turns.put([session, seq + 1], { role: 'assistant', text, ts: Date.now() });
     });
     answered.then(
@@ -64,7 +66,7 @@ app.ws('/ws', {
     );
   },
   close: (ws) => {
-    closed.add(ws);
+    ws.getUserData().closed = true;
   },
 });
 
