@@ -42,8 +42,6 @@ interface SessionEntry {
   lastLimit: number | undefined;
   /** The cache's turn count at this session's last turn. */
   usedAt: number;
-  /** Turns (of any session) between its last two: how soon it comes back (Infinity when it never did). */
-  reuse: number;
   /** The oldest seq of the last window read: decoded turns before it are not needed by the next turn. */
   windowStart: number;
 }
@@ -106,14 +104,15 @@ export class TurnCache {
     const entry = this.sessions.get(session);
     if (!entry) return;
     this.turns++;
-    entry.reuse = this.turns - entry.usedAt;
+    // Turns (of any session) since its previous one: how soon it came back (Infinity when it never did).
+    const reuse = this.turns - entry.usedAt;
     entry.usedAt = this.turns;
     entry.lastLimit = limit;
     // Re-inserted so that the Map's order is least recently used first.
     this.sessions.delete(session);
     this.sessions.set(session, entry);
     if (entry.turns.size > limit + PRUNE_SLACK) this.pruneBefore(entry, entry.windowStart);
-    this.evict(session, entry);
+    this.evict(session, entry, reuse);
   }
 
   /** The history size the last read of this session needed, to start the next read there. */
@@ -133,7 +132,7 @@ export class TurnCache {
     const ghost = this.ghosts.get(session);
     this.ghosts.delete(session);
     const entry: SessionEntry = {
-      turns: new Map(), seqs: [], older: 0, lastLimit: ghost?.lastLimit, usedAt: ghost?.usedAt ?? -Infinity, reuse: Infinity, windowStart: 0,
+      turns: new Map(), seqs: [], older: 0, lastLimit: ghost?.lastLimit, usedAt: ghost?.usedAt ?? -Infinity, windowStart: 0,
     };
     this.sessions.set(session, entry);
     this.bytes += ENTRY_OVERHEAD;
@@ -173,12 +172,12 @@ export class TurnCache {
     }
   }
 
-  private evict(current: string, reader: SessionEntry): void {
+  private evict(current: string, reader: SessionEntry, reuse: number): void {
     for (const [session, entry] of this.sessions) {
       if (this.bytes <= this.maxBytes) return;
       if (entry === reader) continue;
       // Least recently used first: once one had a turn within the reader's own reuse distance, so had all after it.
-      if (this.turns - entry.usedAt <= reader.reuse) break;
+      if (this.turns - entry.usedAt <= reuse) break;
       this.drop(session, entry);
     }
     if (this.bytes > this.maxBytes) this.drop(current, reader);
