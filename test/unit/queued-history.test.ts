@@ -20,6 +20,9 @@ describe('queued messages: history of one agent call', () => {
   let dbs: StoreDbs;
   let reader: StoreReader;
   const texts = (turns: ReadonlyArray<{ text: string }>) => turns.map((t) => t.text);
+  /** A stored turn as conversationUpTo sees it. */
+  const t = (seq: number, role: 'user' | 'assistant', text: string, replyTo?: number) =>
+    ({ seq, role, text, ts: 0, channel: 'ws', ...(replyTo === undefined ? {} : { replyTo }) });
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'clanker-queued-'));
@@ -100,15 +103,11 @@ describe('queued messages: history of one agent call', () => {
   });
 
   test('two answers to one question, one stored after the question answered now, both follow it in the order stored', () => {
-    const t = (seq: number, role: 'user' | 'assistant', text: string, replyTo?: number) =>
-      ({ seq, role, text, ts: 0, channel: 'ws', ...(replyTo === undefined ? {} : { replyTo }) });
     assert.deepEqual(texts(conversationUpTo([t(0, 'user', 'q0'), t(1, 'assistant', 'a0', 0), t(2, 'user', 'q2')], [t(3, 'assistant', 'a0 again', 0)], 2)), ['q0', 'a0', 'a0 again', 'q2']);
     assert.deepEqual(texts(conversationUpTo([t(0, 'user', 'q0'), t(1, 'user', 'q1'), t(2, 'assistant', 'a0', 0), t(3, 'assistant', 'a0 again', 0), t(4, 'user', 'q4')], [], 4)), ['q0', 'a0', 'a0 again', 'q1', 'q4']);
   });
 
   test('an assistant turn without replyTo stays where it was stored', () => {
-    const t = (seq: number, role: 'user' | 'assistant', text: string, replyTo?: number) =>
-      ({ seq, role, text, ts: 0, channel: 'ws', ...(replyTo === undefined ? {} : { replyTo }) });
     assert.deepEqual(texts(conversationUpTo([t(0, 'user', 'q0'), t(1, 'assistant', 'note'), t(2, 'user', 'q2')], [t(3, 'assistant', 'a0', 0)], 2)), ['q0', 'a0', 'note', 'q2']);
   });
 });
